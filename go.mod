@@ -1,0 +1,3 @@
+module github.com/bigfoot-go/bigfoot
+
+go 1.24
