@@ -1,3 +1,3 @@
 module github.com/bigfoot-go/bigfoot
 
-go 1.24
+go 1.25

@@ -1,0 +1,394 @@
+package core
+
+import (
+	"errors"
+	"strconv"
+	"strings"
+)
+
+// ErrPluginExists is returned (wrapped) when a second plugin of one kind is
+// created on a verifier. Test for it with errors.Is.
+var ErrPluginExists = errors.New("bigfoot: plugin already exists on this verifier")
+
+// UnmockedInteractionError is returned by an intercepted call that no
+// scripted step answers. The verifier also fails the test, so code that drops
+// the error cannot hide it.
+type UnmockedInteractionError struct {
+	Plugin string // plugin that intercepted the call, e.g. "socket"
+	Step   string // the step the call needed, e.g. "recv"
+	Call   string // what the code did, e.g. "Read(len 1024) on tcp 127.0.0.1:9999"
+	Reason string // why no step answered
+	Fix    string // Go code that scripts the call
+}
+
+func (e *UnmockedInteractionError) Error() string {
+	var b strings.Builder
+	b.WriteString("bigfoot: unmocked ")
+	b.WriteString(e.Plugin)
+	b.WriteString(" call ")
+	b.WriteString(strconv.Quote(e.Step))
+	if e.Call != "" {
+		b.WriteString(": ")
+		b.WriteString(e.Call)
+	}
+	if e.Reason != "" {
+		b.WriteString("\n  ")
+		b.WriteString(e.Reason)
+	}
+	writeFix(&b, e.Fix)
+	return b.String()
+}
+
+// StepMismatchError is returned when a call meets a scripted step of another
+// kind: the code and the script disagree about what happens next.
+type StepMismatchError struct {
+	Plugin    string   // e.g. "socket"
+	Call      string   // the step the call needed, e.g. "recv"
+	Step      string   // the scripted step it met, e.g. "sendall"
+	Site      string   // file:line where that step was registered
+	Remaining []string // the steps left in the session, in order
+	Fix       string
+}
+
+func (e *StepMismatchError) Error() string {
+	var b strings.Builder
+	b.WriteString("bigfoot: ")
+	b.WriteString(e.Plugin)
+	b.WriteString(" call ")
+	b.WriteString(strconv.Quote(e.Call))
+	b.WriteString(" met scripted step ")
+	b.WriteString(strconv.Quote(e.Step))
+	if e.Site != "" {
+		b.WriteString(" (registered at ")
+		b.WriteString(e.Site)
+		b.WriteString(")")
+	}
+	b.WriteString("\n  script left in this session: [")
+	b.WriteString(strings.Join(e.Remaining, " "))
+	b.WriteString("]")
+	writeFix(&b, e.Fix)
+	return b.String()
+}
+
+// InvalidStateError is returned when a call is made from a state the
+// plugin's state machine does not allow it from.
+type InvalidStateError struct {
+	Method    string   // the step name of the call, e.g. "recv"
+	State     string   // the state the session was in
+	ValidFrom []string // the states the call is allowed from, sorted
+	// Err, when set, is what a real implementation would have returned
+	// (net.ErrClosed for I/O on a closed connection), so errors.Is keeps working.
+	Err error
+}
+
+func (e *InvalidStateError) Error() string {
+	return "'" + e.Method + "' called in state '" + e.State +
+		"'; valid from: [" + strings.Join(e.ValidFrom, " ") + "]"
+}
+
+// Unwrap returns the error a real implementation would have returned, if any.
+func (e *InvalidStateError) Unwrap() error { return e.Err }
+
+// UnknownStepError is reported when Expect names a step the plugin does not have.
+type UnknownStepError struct {
+	Plugin string
+	Step   string
+	Valid  []string
+	Fix    string
+}
+
+func (e *UnknownStepError) Error() string {
+	var b strings.Builder
+	b.WriteString("bigfoot: ")
+	b.WriteString(e.Plugin)
+	b.WriteString(" has no step ")
+	b.WriteString(strconv.Quote(e.Step))
+	b.WriteString("; valid steps: ")
+	b.WriteString(quoteAll(e.Valid))
+	writeFix(&b, e.Fix)
+	return b.String()
+}
+
+// ReturnsTypeError is reported when Expect is given a returns value whose type
+// does not fit the step.
+type ReturnsTypeError struct {
+	Plugin string
+	Step   string
+	Got    string // the Go type given, e.g. "string"
+	Want   string // what fits, e.g. "[]byte"
+	Fix    string
+}
+
+func (e *ReturnsTypeError) Error() string {
+	var b strings.Builder
+	b.WriteString("bigfoot: ")
+	b.WriteString(e.Plugin)
+	b.WriteString(" step ")
+	b.WriteString(strconv.Quote(e.Step))
+	b.WriteString(" returns ")
+	b.WriteString(e.Want)
+	b.WriteString(", got a value of type ")
+	b.WriteString(e.Got)
+	writeFix(&b, e.Fix)
+	return b.String()
+}
+
+// ScriptSealedError is reported when Expect is called on a session that can no
+// longer change: it is already bound to a connection, or verification ran.
+type ScriptSealedError struct {
+	Plugin string
+	Step   string
+	State  string // "bound" or "verified"
+	Fix    string
+}
+
+func (e *ScriptSealedError) Error() string {
+	var b strings.Builder
+	b.WriteString("bigfoot: Expect(")
+	b.WriteString(strconv.Quote(e.Step))
+	b.WriteString(", ...) on a ")
+	b.WriteString(e.Plugin)
+	b.WriteString(" session that is already ")
+	b.WriteString(e.State)
+	b.WriteString("; a session's script is fixed once a connection takes it")
+	writeFix(&b, e.Fix)
+	return b.String()
+}
+
+// UnassertedInteractionsError is reported at verification when recorded
+// interactions were never asserted.
+type UnassertedInteractionsError struct {
+	Interactions []*Interaction
+}
+
+func (e *UnassertedInteractionsError) Error() string {
+	var b strings.Builder
+	b.WriteString("bigfoot: ")
+	b.WriteString(strconv.Itoa(len(e.Interactions)))
+	b.WriteString(" recorded interaction(s) were never asserted:\n")
+	for _, in := range e.Interactions {
+		b.WriteString("  ")
+		b.WriteString(in.String())
+		b.WriteByte('\n')
+	}
+	b.WriteString("fix: assert them after the sandbox, in this order:\n")
+	for _, in := range e.Interactions {
+		b.WriteString("\t")
+		b.WriteString(in.Hint())
+		b.WriteByte('\n')
+	}
+	return strings.TrimRight(b.String(), "\n")
+}
+
+// UnusedStep is one scripted step that was never consumed.
+type UnusedStep struct {
+	Plugin  string
+	Step    string
+	Session int    // 1-based, in registration order within the plugin
+	Index   int    // 1-based position of the step in its session
+	Site    string // file:line where the step was registered
+	Example string // a returns value that fits the step, as Go code
+}
+
+// UnusedMocksError is reported at verification when required scripted steps
+// were never consumed.
+type UnusedMocksError struct {
+	Steps []UnusedStep
+	Notes []string // plugin notes, e.g. why a dial may not have been intercepted
+}
+
+func (e *UnusedMocksError) Error() string {
+	var b strings.Builder
+	b.WriteString("bigfoot: ")
+	b.WriteString(strconv.Itoa(len(e.Steps)))
+	b.WriteString(" scripted step(s) were never used:\n")
+	for _, s := range e.Steps {
+		b.WriteString("  ")
+		b.WriteString(s.Plugin)
+		b.WriteString(" session ")
+		b.WriteString(strconv.Itoa(s.Session))
+		b.WriteString(" step ")
+		b.WriteString(strconv.Itoa(s.Index))
+		b.WriteString(" ")
+		b.WriteString(strconv.Quote(s.Step))
+		b.WriteString(" registered at ")
+		b.WriteString(s.Site)
+		b.WriteByte('\n')
+	}
+	for _, n := range e.Notes {
+		b.WriteString("note: ")
+		b.WriteString(n)
+		b.WriteByte('\n')
+	}
+	b.WriteString("fix: make the code under test perform them, delete them, or mark them optional:\n")
+	b.WriteString("\tExpect(" + strconv.Quote(e.Steps[0].Step) + ", " + e.Steps[0].Example + ", bigfoot.Optional())")
+	return b.String()
+}
+
+// VerificationError is reported when verification finds both unasserted
+// interactions and unused steps. errors.As reaches either part.
+type VerificationError struct {
+	Unasserted *UnassertedInteractionsError
+	Unused     *UnusedMocksError
+}
+
+func (e *VerificationError) Error() string {
+	return e.Unasserted.Error() + "\n" + e.Unused.Error()
+}
+
+// Unwrap returns both parts, for errors.Is and errors.As.
+func (e *VerificationError) Unwrap() []error { return []error{e.Unasserted, e.Unused} }
+
+// FieldDiff is one field of an assertion that did not match.
+type FieldDiff struct {
+	Field    string
+	Expected Value
+	Actual   Value
+}
+
+// InteractionMismatchError is returned by an assertion that does not match the
+// next unasserted interaction (or, inside InAnyOrder, any of them).
+type InteractionMismatchError struct {
+	Source     *Source
+	Expected   []Value        // in Source.Fields order
+	Actual     *Interaction   // nil when nothing was left to assert
+	Diffs      []FieldDiff    // set when Actual has the same source
+	Remaining  []*Interaction // the unasserted interactions, from the next one on (at most 10)
+	More       int            // how many more are not listed in Remaining
+	InAnyOrder bool
+}
+
+func (e *InteractionMismatchError) Error() string {
+	var b strings.Builder
+	b.WriteString("bigfoot: assertion does not match")
+	if e.InAnyOrder {
+		b.WriteString(" any unasserted interaction")
+	} else {
+		b.WriteString(" the next interaction")
+	}
+	b.WriteString("\n  expected: ")
+	b.WriteString(describe(e.Source, e.Expected))
+	if e.Actual == nil {
+		b.WriteString("\n  actual:   nothing; every recorded interaction is already asserted")
+		b.WriteString("\nfix: delete this assertion, or make the code under test perform the call inside the sandbox")
+		return b.String()
+	}
+	b.WriteString("\n  actual:   ")
+	b.WriteString(e.Actual.String())
+	for _, d := range e.Diffs {
+		b.WriteString("\n  field ")
+		b.WriteString(d.Field)
+		b.WriteString(":\n    - ")
+		b.WriteString(d.Expected.GoString())
+		b.WriteString("\n    + ")
+		b.WriteString(d.Actual.GoString())
+	}
+	b.WriteString("\n  unasserted timeline:")
+	for _, in := range e.Remaining {
+		b.WriteString("\n    ")
+		b.WriteString(in.String())
+	}
+	if e.More > 0 {
+		b.WriteString("\n    ... and ")
+		b.WriteString(strconv.Itoa(e.More))
+		b.WriteString(" more")
+	}
+	writeFix(&b, e.Actual.Hint())
+	return b.String()
+}
+
+// MissingAssertionFieldsError is returned by an assertion that does not name
+// every field its source declares (or names fields it does not declare).
+type MissingAssertionFieldsError struct {
+	Source  *Source
+	Missing []string
+	Unknown []string
+}
+
+func (e *MissingAssertionFieldsError) Error() string {
+	var b strings.Builder
+	b.WriteString("bigfoot: assertion on ")
+	b.WriteString(e.Source.Expr())
+	if len(e.Missing) > 0 {
+		b.WriteString(" is missing field(s) ")
+		b.WriteString(quoteAll(e.Missing))
+	}
+	if len(e.Unknown) > 0 {
+		if len(e.Missing) > 0 {
+			b.WriteString(" and")
+		}
+		b.WriteString(" names unknown field(s) ")
+		b.WriteString(quoteAll(e.Unknown))
+	}
+	b.WriteString("; it declares ")
+	b.WriteString(quoteAll(e.Source.Fields))
+	b.WriteString(" and every one must be asserted (use bigfoot.Any() for a value you do not care about)")
+	writeFix(&b, genericHint(e.Source, nil))
+	return b.String()
+}
+
+// AllWildcardAssertionError is returned by an assertion whose every field is a
+// wildcard: it would accept any interaction and so proves nothing.
+type AllWildcardAssertionError struct {
+	Source *Source
+}
+
+func (e *AllWildcardAssertionError) Error() string {
+	return "bigfoot: assertion on " + e.Source.Expr() + " uses bigfoot.Any() for every field, so it proves nothing\n" +
+		"fix: give at least one field its expected value, e.g.\n\t" + genericHint(e.Source, nil)
+}
+
+// AssertionInsideSandboxError is returned by an assertion made while the
+// sandbox is still open: interactions are asserted after it closes.
+type AssertionInsideSandboxError struct {
+	Source *Source
+}
+
+func (e *AssertionInsideSandboxError) Error() string {
+	return "bigfoot: assertion on " + e.Source.Expr() + " made inside the sandbox\n" +
+		"fix: move the assertion after the sandbox closes:\n" +
+		"\tbf.Sandbox(func() { /* code under test */ })\n\t// assertions here"
+}
+
+// GuardedCallError is returned for a call that was refused because no sandbox
+// was active to answer it, or because the firewall does not allow its address.
+type GuardedCallError struct {
+	Plugin  string // e.g. "socket"
+	Op      string // e.g. "dial", "read"
+	Network string // e.g. "tcp"
+	Address string // e.g. "db.internal:5432"
+	Reason  string
+	Fix     string
+}
+
+func (e *GuardedCallError) Error() string {
+	var b strings.Builder
+	b.WriteString("bigfoot: ")
+	b.WriteString(e.Plugin)
+	b.WriteString(" ")
+	b.WriteString(e.Op)
+	b.WriteString(" ")
+	b.WriteString(e.Network)
+	b.WriteString(" ")
+	b.WriteString(e.Address)
+	b.WriteString(" refused: ")
+	b.WriteString(e.Reason)
+	writeFix(&b, e.Fix)
+	return b.String()
+}
+
+func writeFix(b *strings.Builder, fix string) {
+	if fix == "" {
+		return
+	}
+	b.WriteString("\nfix:\n\t")
+	b.WriteString(strings.ReplaceAll(fix, "\n", "\n\t"))
+}
+
+func quoteAll(names []string) string {
+	q := make([]string, len(names))
+	for i, n := range names {
+		q[i] = strconv.Quote(n)
+	}
+	return "[" + strings.Join(q, " ") + "]"
+}

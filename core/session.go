@@ -1,0 +1,524 @@
+package core
+
+import (
+	"os"
+	"runtime"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Spec describes a stateful plugin's scripts: its steps, the state machine
+// they move through, and what each step's returns value must be.
+type Spec struct {
+	Plugin  string // e.g. "socket"
+	Initial string // the state a session starts in, e.g. "disconnected"
+	Steps   []StepSpec
+	// StateErrors gives, per state, the error a real implementation returns
+	// for a call made in it (net.ErrClosed for "closed"); InvalidStateError
+	// wraps it so errors.Is keeps working.
+	StateErrors map[string]error
+	// UnusedNote, if set, adds a note to an UnusedMocksError that lists steps
+	// of this plugin; unbound tells whether the session was never taken.
+	UnusedNote func(unbound bool) string
+	// Accessor is the Go expression that reaches the plugin from a test,
+	// e.g. "bf.Socket()", used in generated fixes.
+	Accessor string
+}
+
+// StepSpec is one step a script may contain.
+type StepSpec struct {
+	Name string   // e.g. "recv"
+	From []string // states the step may be taken from
+	To   string   // the state after it
+	// Returns says in Go terms what the step's returns value must be, e.g.
+	// "[]byte"; Example is a valid returns value as Go code, e.g. `[]byte("pong")`.
+	Returns string
+	Example string
+	// Check reports whether returns fits the step.
+	Check func(returns any) bool
+}
+
+func (sp *Spec) step(name string) *StepSpec {
+	for i := range sp.Steps {
+		if sp.Steps[i].Name == name {
+			return &sp.Steps[i]
+		}
+	}
+	return nil
+}
+
+// Step is one scripted step of a session.
+type Step struct {
+	Name     string
+	Returns  any   // what the call returns (checked against the StepSpec)
+	Err      error // when set, the call returns this error instead (bigfoot.Raises)
+	Optional bool  // may be passed over, and is not required at verification
+
+	pc   uintptr // where Expect was called; turned into file:line only on failure
+	used bool
+}
+
+// Site returns the file:line where the step was registered.
+func (st *Step) Site() string { return siteOf(st.pc) }
+
+func siteOf(pc uintptr) string {
+	if pc == 0 {
+		return "unknown location"
+	}
+	frame, _ := runtime.CallersFrames([]uintptr{pc}).Next()
+	return frame.File + ":" + strconv.Itoa(frame.Line)
+}
+
+// StepOption modifies a step registered with Expect.
+type StepOption func(*Step)
+
+// Raises makes the step's call return err instead of its returns value.
+func Raises(err error) StepOption { return func(st *Step) { st.Err = err } }
+
+// Optional marks the step as not required: a call may pass over it, and it is
+// not reported when unused.
+func Optional() StepOption { return func(st *Step) { st.Optional = true } }
+
+// Sessions hands a plugin's scripted sessions to connections in the order
+// the test registered them.
+type Sessions struct {
+	v    *Verifier
+	spec *Spec
+
+	mu   sync.Mutex
+	list []*Session
+	head int
+}
+
+// NewSessions returns the session queue of one plugin on v.
+func NewSessions(v *Verifier, spec *Spec) *Sessions {
+	return &Sessions{v: v, spec: spec}
+}
+
+// New registers a new, empty session at the end of the queue.
+func (q *Sessions) New() *Session {
+	s := &Session{v: q.v, spec: q.spec, state: q.spec.Initial}
+	s.steps = s.inline[:0]
+	s.states = []string{q.spec.Initial}
+	q.mu.Lock()
+	q.list = append(q.list, s)
+	s.number = len(q.list)
+	q.mu.Unlock()
+	q.v.addSession(s)
+	return s
+}
+
+// Bind takes the next session that no connection has taken yet, or returns
+// nil when none is left.
+func (q *Sessions) Bind() *Session {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.head == len(q.list) {
+		return nil
+	}
+	s := q.list[q.head]
+	q.list[q.head] = nil // the verifier keeps it; the queue need not
+	q.head++
+	s.mu.Lock()
+	s.bound = true
+	s.mu.Unlock()
+	return s
+}
+
+// Session is one scripted connection: an ordered list of steps and the state
+// machine they run through.
+type Session struct {
+	v      *Verifier
+	spec   *Spec
+	number int
+
+	mu     sync.Mutex
+	steps  []Step
+	inline [4]Step // most scripts are short: no second allocation for them
+	next   int     // first step not yet used or passed over
+	state  string
+	states []string // states the script can be in after its last step, for Expect's check
+	bound  bool
+	ended  bool          // verification ran: waiting calls give up
+	wake   chan struct{} // closed to wake waiting calls; nil when nobody waits
+}
+
+// Expect appends a step to the script. step must be one of the plugin's step
+// names and returns must fit it; opts are Raises and Optional. A mistake is
+// reported at once (see Verifier.Misuse). It returns s for chaining.
+func (s *Session) Expect(step string, returns any, opts ...StepOption) *Session {
+	var pcs [1]uintptr
+	runtime.Callers(2, pcs[:])
+	if err := s.add(step, returns, pcs[0], opts); err != nil {
+		if s.v.tb != nil {
+			s.v.tb.Helper()
+		}
+		s.v.Misuse(err)
+	}
+	return s
+}
+
+func (s *Session) add(name string, returns any, pc uintptr, opts []StepOption) error {
+	sp := s.spec.step(name)
+	if sp == nil {
+		return s.unknownStep(name)
+	}
+	st := Step{Name: name, Returns: returns, pc: pc}
+	for _, o := range opts {
+		o(&st)
+	}
+	if st.Err == nil && !sp.Check(returns) {
+		return &ReturnsTypeError{Plugin: s.spec.Plugin, Step: name, Got: typeName(returns), Want: sp.Returns,
+			Fix: "Expect(" + strconv.Quote(name) + ", " + sp.Example + ")"}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.bound || s.ended {
+		state := "bound to a connection"
+		if s.ended {
+			state = "verified"
+		}
+		return &ScriptSealedError{Plugin: s.spec.Plugin, Step: name, State: state,
+			Fix: s.spec.Accessor + ".NewSession().\n\tExpect(" + strconv.Quote(name) + ", " + sp.Example + ") // script each connection before the code dials"}
+	}
+	var next []string
+	for _, from := range s.states {
+		if contains(sp.From, from) && !contains(next, sp.To) {
+			next = append(next, sp.To)
+		}
+	}
+	if next == nil {
+		return &InvalidStateError{Method: name, State: strings.Join(s.states, "|"), ValidFrom: sortedCopy(sp.From)}
+	}
+	if st.Optional {
+		for _, x := range s.states {
+			if !contains(next, x) {
+				next = append(next, x)
+			}
+		}
+	}
+	s.states = next
+	s.steps = append(s.steps, st)
+	return nil
+}
+
+func (s *Session) unknownStep(name string) error {
+	valid := make([]string, len(s.spec.Steps))
+	for i, sp := range s.spec.Steps {
+		valid[i] = sp.Name
+	}
+	e := &UnknownStepError{Plugin: s.spec.Plugin, Step: name, Valid: valid}
+	if best := closest(name, valid); best != "" {
+		e.Fix = "Expect(" + strconv.Quote(best) + ", " + s.spec.step(best).Example + ")"
+	}
+	return e
+}
+
+// State returns the session's current state.
+func (s *Session) State() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.state
+}
+
+// Number returns the session's 1-based position in its plugin's registration order.
+func (s *Session) Number() int { return s.number }
+
+// Call describes an intercepted call to Take.
+type Call struct {
+	// Accept lists the step names that answer the call; Accept[0] names the call.
+	Accept []string
+	// Wait makes the call wait while the next step is of another kind, for a
+	// read that must not overtake a write another goroutine is about to make.
+	Wait bool
+	// Patient lists the steps a waiting call may wait for without limit (a
+	// read on an idle connection waiting for it to be closed); a wait for any
+	// other step ends after Stall with a StepMismatchError.
+	Patient []string
+	Stall   time.Duration
+	// Deadline, if set, returns the call's current deadline (zero for none).
+	// A waiting call re-reads it whenever Notify wakes it.
+	Deadline func() time.Time
+	// On describes the connection, for messages (e.g. "tcp 127.0.0.1:9999").
+	On interface{ String() string }
+}
+
+// Interrupted is returned by Take when a call that was waiting ended without
+// a step: the session was closed under it (State tells) or verification ran.
+// It is not a test failure: it is what a real connection does to a blocked read.
+type Interrupted struct{ State string }
+
+func (e *Interrupted) Error() string {
+	return "bigfoot: call interrupted while waiting; session is now " + e.State
+}
+
+// Take consumes the step that answers c. Before consuming it, and while still
+// holding the session, it calls record with the step, so that the timeline
+// keeps the order in which calls took their steps; if record returns an error
+// (the call cannot use the step as scripted) the step stays unused and the
+// error is reported and returned. Failures (wrong state, a step of another kind, nothing
+// left) are reported to the verifier and returned. A deadline that passes
+// returns os.ErrDeadlineExceeded, unreported.
+func (s *Session) Take(c *Call, record func(*Step) error) (*Step, error) {
+	s.mu.Lock()
+	waited := false
+	var timer *time.Timer
+	defer func() {
+		if timer != nil {
+			timer.Stop()
+		}
+	}()
+	var stallAt time.Time
+	for {
+		if s.ended {
+			s.mu.Unlock()
+			return nil, &Interrupted{State: "verified"}
+		}
+		if err := s.checkState(c); err != nil {
+			s.mu.Unlock()
+			if waited {
+				return nil, &Interrupted{State: s.state}
+			}
+			s.v.Report(err)
+			return nil, err
+		}
+		if c.Deadline != nil {
+			if d := c.Deadline(); !d.IsZero() && !time.Now().Before(d) {
+				s.mu.Unlock()
+				return nil, os.ErrDeadlineExceeded
+			}
+		}
+		i, blocker := s.find(c.Accept)
+		if i >= 0 {
+			st := &s.steps[i]
+			if record != nil {
+				if err := record(st); err != nil {
+					s.mu.Unlock()
+					s.v.Report(err)
+					return nil, err
+				}
+			}
+			// Optional steps between s.next and i are passed over, unused.
+			st.used = true
+			s.next = i + 1
+			s.state = s.spec.step(st.Name).To
+			s.notifyLocked()
+			s.mu.Unlock()
+			return st, nil
+		}
+		if blocker < 0 {
+			err := s.exhausted(c)
+			s.mu.Unlock()
+			s.v.Report(err)
+			return nil, err
+		}
+		patient := contains(c.Patient, s.steps[blocker].Name)
+		if !c.Wait {
+			err := s.mismatchErr(c, blocker)
+			s.mu.Unlock()
+			s.v.Report(err)
+			return nil, err
+		}
+		if !patient && stallAt.IsZero() && c.Stall > 0 {
+			stallAt = time.Now().Add(c.Stall)
+		}
+		if !patient && !stallAt.IsZero() && !time.Now().Before(stallAt) {
+			err := s.mismatchErr(c, blocker)
+			err.(*StepMismatchError).Fix = "the call waited " + c.Stall.String() + " for another goroutine to take step " +
+				strconv.Quote(s.steps[blocker].Name) + " first; reorder the script to match the code:\n" + err.(*StepMismatchError).Fix
+			s.mu.Unlock()
+			s.v.Report(err)
+			return nil, err
+		}
+		// Wait for the next change: a step taken, a state change, a deadline.
+		if s.wake == nil {
+			s.wake = make(chan struct{})
+		}
+		wake := s.wake
+		var until time.Time
+		if !patient {
+			until = stallAt
+		}
+		if c.Deadline != nil {
+			if d := c.Deadline(); !d.IsZero() && (until.IsZero() || d.Before(until)) {
+				until = d
+			}
+		}
+		s.mu.Unlock()
+		var timeout <-chan time.Time
+		if !until.IsZero() {
+			if timer == nil {
+				timer = time.NewTimer(time.Until(until))
+			} else {
+				timer.Reset(time.Until(until))
+			}
+			timeout = timer.C
+		}
+		select {
+		case <-wake:
+		case <-timeout:
+		}
+		waited = true
+		s.mu.Lock()
+	}
+}
+
+// Notify wakes calls waiting on the session so that they look again (after a
+// deadline changed, say).
+func (s *Session) Notify() {
+	s.mu.Lock()
+	s.notifyLocked()
+	s.mu.Unlock()
+}
+
+func (s *Session) notifyLocked() {
+	if s.wake != nil {
+		close(s.wake)
+		s.wake = nil
+	}
+}
+
+// SetState moves the session to state outside any step (a plugin may need it
+// when a connection ends in a way no step describes) and wakes waiting calls.
+func (s *Session) SetState(state string) {
+	s.mu.Lock()
+	s.state = state
+	s.notifyLocked()
+	s.mu.Unlock()
+}
+
+// find returns the index of the step that answers a call accepting names,
+// passing over optional steps of other kinds, or -1 and the index of the
+// first required step in the way (-1 when the script is exhausted).
+func (s *Session) find(names []string) (int, int) {
+	firstOptional := -1
+	for j := s.next; j < len(s.steps); j++ {
+		st := &s.steps[j]
+		if contains(names, st.Name) {
+			return j, -1
+		}
+		if !st.Optional {
+			return -1, j
+		}
+		if firstOptional < 0 {
+			firstOptional = j
+		}
+	}
+	return -1, firstOptional
+}
+
+func (s *Session) checkState(c *Call) error {
+	for _, name := range c.Accept {
+		if sp := s.spec.step(name); sp != nil && contains(sp.From, s.state) {
+			return nil
+		}
+	}
+	sp := s.spec.step(c.Accept[0])
+	return &InvalidStateError{Method: c.Accept[0], State: s.state, ValidFrom: sortedCopy(sp.From), Err: s.spec.StateErrors[s.state]}
+}
+
+func (s *Session) remainingNames() []string {
+	var names []string
+	for j := s.next; j < len(s.steps); j++ {
+		names = append(names, s.steps[j].Name)
+	}
+	return names
+}
+
+func (s *Session) mismatchErr(c *Call, blocker int) error {
+	st := &s.steps[blocker]
+	sp := s.spec.step(c.Accept[0])
+	return &StepMismatchError{
+		Plugin: s.spec.Plugin, Call: c.Accept[0], Step: st.Name, Site: st.Site(),
+		Remaining: s.remainingNames(),
+		Fix: "// the code made a " + strconv.Quote(c.Accept[0]) + " call where the script has " + strconv.Quote(st.Name) +
+			"; script the call in its place:\n" +
+			"Expect(" + strconv.Quote(c.Accept[0]) + ", " + sp.Example + ")",
+	}
+}
+
+func (s *Session) exhausted(c *Call) error {
+	sp := s.spec.step(c.Accept[0])
+	on := ""
+	if c.On != nil {
+		on = "on " + c.On.String()
+	}
+	return &UnmockedInteractionError{
+		Plugin: s.spec.Plugin, Step: c.Accept[0], Call: on,
+		Reason: "session " + strconv.Itoa(s.number) + " has no scripted step left for it (its script: [" + s.allNames() + "])",
+		Fix:    "// add the step to the end of session " + strconv.Itoa(s.number) + "'s script:\nExpect(" + strconv.Quote(c.Accept[0]) + ", " + sp.Example + ")",
+	}
+}
+
+func (s *Session) allNames() string {
+	names := make([]string, len(s.steps))
+	for i := range s.steps {
+		names[i] = s.steps[i].Name
+	}
+	return strings.Join(names, " ")
+}
+
+// finish marks the session verified, wakes waiting calls, and returns its
+// unused required steps and whether a connection ever took it.
+func (s *Session) finish() ([]UnusedStep, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.ended = true
+	s.notifyLocked()
+	var out []UnusedStep
+	for i := range s.steps {
+		st := &s.steps[i]
+		if !st.used && !st.Optional {
+			out = append(out, UnusedStep{Plugin: s.spec.Plugin, Step: st.Name, Session: s.number, Index: i + 1, Site: st.Site(),
+				Example: s.spec.step(st.Name).Example})
+		}
+	}
+	return out, s.bound
+}
+
+func sortedCopy(list []string) []string {
+	out := append([]string(nil), list...)
+	sort.Strings(out)
+	return out
+}
+
+func typeName(x any) string {
+	if x == nil {
+		return "nil"
+	}
+	return reflectTypeString(x)
+}
+
+// closest returns the valid name nearest to name (edit distance at most 3), or "".
+func closest(name string, valid []string) string {
+	best, bestD := "", 4
+	for _, v := range valid {
+		if d := editDistance(strings.ToLower(name), v); d < bestD {
+			best, bestD = v, d
+		}
+	}
+	return best
+}
+
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}

@@ -1,0 +1,275 @@
+package core
+
+import (
+	"strconv"
+	"strings"
+	"sync"
+)
+
+// Source identifies one kind of interaction (a plugin and a step, such as the
+// socket plugin's "sendall") and declares the fields every assertion on it
+// must name, in order.
+type Source struct {
+	Plugin string   // e.g. "socket"
+	Name   string   // e.g. "sendall"
+	Fields []string // e.g. ["data"]
+	// GoExpr is how Go code names this source, e.g. "socket.Sendall"; it is
+	// used in generated hints. Empty means Plugin + "." + Name.
+	GoExpr string
+	// Hint, if set, renders the typed assertion helper call that asserts an
+	// interaction with these values, e.g. `bf.Socket().AssertSendall([]byte("x"))`.
+	// It must return Go code that compiles.
+	Hint func(values []Value) string
+}
+
+// Expr returns how Go code names the source.
+func (s *Source) Expr() string {
+	if s.GoExpr != "" {
+		return s.GoExpr
+	}
+	return s.Plugin + "." + s.Name
+}
+
+// Interaction is one recorded call on the timeline.
+type Interaction struct {
+	Seq    uint64  // 1-based position on the verifier's timeline
+	Source *Source // what kind of call it was
+	Values []Value // field values, in Source.Fields order
+
+	asserted bool
+}
+
+// Field returns the value of the named field, or nil if the source has no such field.
+func (in *Interaction) Field(name string) any {
+	for i, f := range in.Source.Fields {
+		if f == name {
+			return in.Values[i].Interface()
+		}
+	}
+	return nil
+}
+
+// String describes the interaction for people: "#3 socket sendall data=[]byte("ping")".
+func (in *Interaction) String() string {
+	return "#" + strconv.FormatUint(in.Seq, 10) + " " + describe(in.Source, in.Values)
+}
+
+// Hint returns the Go assertion that asserts exactly this interaction.
+func (in *Interaction) Hint() string {
+	if in.Source.Hint != nil {
+		return in.Source.Hint(in.Values)
+	}
+	return genericHint(in.Source, in.Values)
+}
+
+func describe(src *Source, values []Value) string {
+	var b strings.Builder
+	b.WriteString(src.Plugin)
+	b.WriteByte(' ')
+	b.WriteString(src.Name)
+	for i, f := range src.Fields {
+		b.WriteByte(' ')
+		b.WriteString(f)
+		b.WriteByte('=')
+		if i < len(values) {
+			b.WriteString(values[i].GoString())
+		}
+	}
+	return b.String()
+}
+
+// genericHint renders a call of the generic assertion. values may be nil, in
+// which case every field is shown as bigfoot.Any() (for hints about shape).
+func genericHint(src *Source, values []Value) string {
+	var b strings.Builder
+	b.WriteString("bf.AssertInteraction(")
+	b.WriteString(src.Expr())
+	b.WriteString(", bigfoot.Fields{")
+	for i, f := range src.Fields {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(strconv.Quote(f))
+		b.WriteString(": ")
+		if i < len(values) {
+			b.WriteString(values[i].GoString())
+		} else {
+			b.WriteString("bigfoot.Any()")
+		}
+	}
+	b.WriteString("})")
+	return b.String()
+}
+
+const chunkSize = 256
+
+// timeline is the append-only record of interactions, with a cursor at the
+// first unasserted one. Interactions live in fixed-size chunks so that
+// recording does not allocate per call and pointers to them stay valid.
+type timeline struct {
+	mu     sync.Mutex
+	chunks [][]Interaction
+	n      int        // interactions recorded
+	values []Value    // arena from which Interaction.Values are cut
+	cursor int        // index of the first interaction that may be unasserted
+	index  *anyIndex  // built lazily by the first InAnyOrder assertion
+}
+
+func (t *timeline) at(i int) *Interaction {
+	return &t.chunks[i/chunkSize][i%chunkSize]
+}
+
+// record appends an interaction. The caller's values are copied into the arena.
+func (t *timeline) record(src *Source, values []Value) *Interaction {
+	t.mu.Lock()
+	if t.n%chunkSize == 0 {
+		t.chunks = append(t.chunks, make([]Interaction, chunkSize))
+	}
+	in := t.at(t.n)
+	t.n++
+	in.Seq = uint64(t.n)
+	in.Source = src
+	if len(values) > 0 {
+		if cap(t.values)-len(t.values) < len(values) {
+			t.values = make([]Value, 0, max(chunkSize, len(values)))
+		}
+		start := len(t.values)
+		t.values = append(t.values, values...)
+		in.Values = t.values[start:len(t.values):len(t.values)]
+	}
+	t.mu.Unlock()
+	return in
+}
+
+// next returns the first unasserted interaction at or after the cursor,
+// advancing the cursor past asserted ones (amortized O(1)). Call with t.mu held.
+func (t *timeline) next() *Interaction {
+	for t.cursor < t.n {
+		in := t.at(t.cursor)
+		if !in.asserted {
+			return in
+		}
+		t.cursor++
+	}
+	return nil
+}
+
+// remaining lists up to limit unasserted interactions from the cursor on, and
+// how many more there are. Only failure paths call it. Call with t.mu held.
+func (t *timeline) remaining(limit int) ([]*Interaction, int) {
+	var out []*Interaction
+	more := 0
+	for i := t.cursor; i < t.n; i++ {
+		in := t.at(i)
+		if in.asserted {
+			continue
+		}
+		if len(out) < limit {
+			out = append(out, in)
+		} else {
+			more++
+		}
+	}
+	return out, more
+}
+
+// anyIndex finds unasserted interactions for InAnyOrder without rescanning
+// the timeline: per source, a queue in timeline order, and for plain (exact)
+// assertions a map from the encoded field values to their interactions.
+type anyIndex struct {
+	upTo     int // interactions [0, upTo) are indexed
+	bySource map[*Source]*sourceQueue
+	byKey    map[string][]*Interaction
+	keyBuf   []byte
+}
+
+type sourceQueue struct {
+	items []*Interaction
+	head  int
+}
+
+// extend indexes interactions recorded since the last call. Call with t.mu held.
+func (t *timeline) extend() *anyIndex {
+	x := t.index
+	if x == nil {
+		x = &anyIndex{bySource: map[*Source]*sourceQueue{}, byKey: map[string][]*Interaction{}, upTo: t.cursor}
+		t.index = x
+	}
+	for ; x.upTo < t.n; x.upTo++ {
+		in := t.at(x.upTo)
+		if in.asserted {
+			continue
+		}
+		q := x.bySource[in.Source]
+		if q == nil {
+			q = &sourceQueue{}
+			x.bySource[in.Source] = q
+		}
+		q.items = append(q.items, in)
+		k := string(x.key(in.Source, in.Values))
+		x.byKey[k] = append(x.byKey[k], in)
+	}
+	return x
+}
+
+func (x *anyIndex) key(src *Source, values []Value) []byte {
+	b := x.keyBuf[:0]
+	b = append(b, src.Plugin...)
+	b = append(b, 0)
+	b = append(b, src.Name...)
+	b = append(b, 0)
+	for _, v := range values {
+		b = v.appendKey(b)
+	}
+	x.keyBuf = b
+	return b
+}
+
+// find returns the earliest unasserted interaction of src that want matches.
+// Exact assertions are a map lookup; assertions with matchers scan only the
+// source's own queue, from its first unasserted entry.
+func (x *anyIndex) find(src *Source, want []Value) *Interaction {
+	exact := true
+	for _, v := range want {
+		// nil matches an empty []byte too, which a key cannot express.
+		if v.kind == kindMatcher || v.kind == kindNil {
+			exact = false
+			break
+		}
+	}
+	if exact {
+		k := x.key(src, want)
+		list := x.byKey[string(k)]
+		for len(list) > 0 && list[0].asserted {
+			list = list[1:]
+		}
+		if len(list) == 0 {
+			delete(x.byKey, string(k))
+			return nil
+		}
+		x.byKey[string(k)] = list
+		return list[0]
+	}
+	q := x.bySource[src]
+	if q == nil {
+		return nil
+	}
+	for q.head < len(q.items) && q.items[q.head].asserted {
+		q.head++
+	}
+	for _, in := range q.items[q.head:] {
+		if !in.asserted && matchAll(want, in.Values) {
+			return in
+		}
+	}
+	return nil
+}
+
+func matchAll(want, got []Value) bool {
+	for i := range want {
+		if !want[i].matches(got[i]) {
+			return false
+		}
+	}
+	return true
+}

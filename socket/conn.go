@@ -1,0 +1,276 @@
+package socket
+
+import (
+	"errors"
+	"io"
+	"net"
+	"net/netip"
+	"os"
+	"strconv"
+	"sync/atomic"
+	"time"
+
+	"github.com/bigfoot-go/bigfoot/core"
+)
+
+// ShortBufferError is returned by a Read whose buffer is smaller than the
+// data its scripted recv step returns. One recv answers one Read; bigfoot
+// never truncates scripted data silently. errors.Is(err, io.ErrShortBuffer) holds.
+type ShortBufferError struct {
+	Size int    // len of the buffer the code passed to Read
+	Data []byte // the scripted data
+	Site string // file:line of the recv step
+}
+
+func (e *ShortBufferError) Error() string {
+	n := e.Size
+	if n <= 0 {
+		n = 1
+	}
+	return "bigfoot: socket Read with a " + strconv.Itoa(e.Size) + "-byte buffer met a recv step of " +
+		strconv.Itoa(len(e.Data)) + " bytes (registered at " + e.Site + "); one recv answers one Read\n" +
+		"fix: split the step into reads that fit the buffer:\n\t" +
+		"Expect(\"recv\", " + core.Bytes(e.Data[:min(n, len(e.Data))]).GoString() + ").\n\t" +
+		"Expect(\"recv\", " + core.Bytes(e.Data[min(n, len(e.Data)):]).GoString() + ")"
+}
+
+// Unwrap makes errors.Is(err, io.ErrShortBuffer) true.
+func (e *ShortBufferError) Unwrap() error { return io.ErrShortBuffer }
+
+// SendCountError is returned by a Write whose scripted send step claims more
+// bytes written than the Write was given, which io.Writer forbids.
+type SendCountError struct {
+	Len  int // len of the buffer passed to Write
+	N    int // the scripted count
+	Site string
+}
+
+func (e *SendCountError) Error() string {
+	return "bigfoot: socket Write of " + strconv.Itoa(e.Len) + " bytes met a send step returning " + strconv.Itoa(e.N) +
+		" (registered at " + e.Site + "); a Write cannot report more bytes than it was given\n" +
+		"fix:\n\tExpect(\"send\", " + strconv.Itoa(e.Len) + ")"
+}
+
+var (
+	recvCall  = []string{StepRecv}
+	writeCall = []string{StepSendall, StepSend}
+	closeCall = []string{StepClose}
+	patient   = []string{StepClose}
+)
+
+// conn is a scripted net.Conn. Its methods are safe for concurrent use, as
+// net.Conn requires: the session serializes them.
+type conn struct {
+	p             *Plugin
+	s             *core.Session
+	network       string
+	local, remote net.Addr
+	readDeadline  atomic.Int64 // UnixNano; 0 for none
+	writeDeadline atomic.Int64
+}
+
+// String describes the connection in messages.
+func (c *conn) String() string {
+	return c.network + " " + c.remote.String() + " (socket session " + strconv.Itoa(c.s.Number()) + ")"
+}
+
+func (c *conn) opError(op string, err error) error {
+	return &net.OpError{Op: op, Net: c.network, Source: c.local, Addr: c.remote, Err: err}
+}
+
+func (c *conn) readDeadlineTime() time.Time  { return unixTime(c.readDeadline.Load()) }
+func (c *conn) writeDeadlineTime() time.Time { return unixTime(c.writeDeadline.Load()) }
+
+func unixTime(ns int64) time.Time {
+	if ns == 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, ns)
+}
+
+// guard refuses I/O once no sandbox is open: calls are answered only inside one.
+func (c *conn) guard(op string) error {
+	if c.p.v.InSandbox() {
+		return nil
+	}
+	err := &core.GuardedCallError{Plugin: "socket", Op: op, Network: c.network, Address: c.remote.String(),
+		Reason: "the sandbox is closed; a connection is answered only while bf.Sandbox runs",
+		Fix:    "// finish with the connection (and Close it) inside the sandbox:\nbf.Sandbox(func() {\n\t// use and close the connection here\n})"}
+	c.p.v.Report(err)
+	return err
+}
+
+func (c *conn) stall() time.Duration {
+	if c.p.StallTimeout > 0 {
+		return c.p.StallTimeout
+	}
+	return DefaultStallTimeout
+}
+
+// Read takes the next recv step and copies its data into b. A Read that meets
+// a step of another kind waits (up to the stall timeout, or without limit for
+// close) for another goroutine to take it, as a read on a real socket waits
+// for the peer.
+func (c *conn) Read(b []byte) (int, error) {
+	if len(b) == 0 {
+		return 0, nil
+	}
+	if err := c.guard("read"); err != nil {
+		return 0, err
+	}
+	var data []byte
+	call := core.Call{Accept: recvCall, Wait: true, Patient: patient, Stall: c.stall(), Deadline: c.readDeadlineTime, On: c}
+	st, err := c.s.Take(&call, func(st *core.Step) error {
+		if st.Err == nil {
+			data = st.Returns.([]byte)
+			if len(data) > len(b) {
+				return &ShortBufferError{Size: len(b), Data: data, Site: st.Site()}
+			}
+		}
+		c.p.v.Record(Recv, core.Int(len(b)), core.Bytes(data))
+		return nil
+	})
+	if err != nil {
+		return 0, c.ioError("read", err)
+	}
+	if st.Err != nil {
+		return 0, st.Err
+	}
+	if len(data) == 0 {
+		return 0, io.EOF
+	}
+	return copy(b, data), nil
+}
+
+// Write takes the next send or sendall step. sendall writes all of b; send
+// writes its scripted count and, when short, returns io.ErrShortWrite.
+func (c *conn) Write(b []byte) (int, error) {
+	if err := c.guard("write"); err != nil {
+		return 0, err
+	}
+	call := core.Call{Accept: writeCall, Deadline: c.writeDeadlineTime, On: c}
+	st, err := c.s.Take(&call, func(st *core.Step) error {
+		src := Sendall
+		if st.Name == StepSend {
+			src = Send
+			if n := st.Returns.(int); st.Err == nil && n > len(b) {
+				return &SendCountError{Len: len(b), N: n, Site: st.Site()}
+			}
+		}
+		c.p.v.Record(src, core.Bytes(append([]byte(nil), b...)))
+		return nil
+	})
+	if err != nil {
+		return 0, c.ioError("write", err)
+	}
+	if st.Err != nil {
+		return 0, st.Err
+	}
+	if st.Name == StepSend {
+		if n := st.Returns.(int); n < len(b) {
+			return n, io.ErrShortWrite
+		}
+	}
+	return len(b), nil
+}
+
+// Close takes the close step. Reads waiting on the connection return an
+// error wrapping net.ErrClosed, as on a real connection.
+func (c *conn) Close() error {
+	if err := c.guard("close"); err != nil {
+		return err
+	}
+	call := core.Call{Accept: closeCall, On: c}
+	st, err := c.s.Take(&call, func(*core.Step) error {
+		c.p.v.Record(Close)
+		return nil
+	})
+	if err != nil {
+		return c.ioError("close", err)
+	}
+	return st.Err
+}
+
+// ioError maps what Take returned to what the net.Conn method returns:
+// bigfoot's own failures as they are (so errors.As finds them), a deadline
+// or an interrupted wait as the *net.OpError a real connection gives.
+func (c *conn) ioError(op string, err error) error {
+	var interrupted *core.Interrupted
+	switch {
+	case errors.Is(err, os.ErrDeadlineExceeded):
+		return c.opError(op, os.ErrDeadlineExceeded)
+	case errors.As(err, &interrupted):
+		return c.opError(op, net.ErrClosed)
+	}
+	return err
+}
+
+func (c *conn) LocalAddr() net.Addr  { return c.local }
+func (c *conn) RemoteAddr() net.Addr { return c.remote }
+
+func (c *conn) SetDeadline(t time.Time) error {
+	c.readDeadline.Store(nanos(t))
+	c.writeDeadline.Store(nanos(t))
+	c.s.Notify()
+	return nil
+}
+
+func (c *conn) SetReadDeadline(t time.Time) error {
+	c.readDeadline.Store(nanos(t))
+	c.s.Notify()
+	return nil
+}
+
+func (c *conn) SetWriteDeadline(t time.Time) error {
+	c.writeDeadline.Store(nanos(t))
+	return nil
+}
+
+func nanos(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixNano()
+}
+
+// Addr is the remote address of a connection dialed by host name: bigfoot
+// never resolves names, so there is no IP to put in a *net.TCPAddr.
+type Addr struct {
+	Net  string // e.g. "tcp"
+	Host string
+	Port int
+}
+
+// Network returns the dial network.
+func (a *Addr) Network() string { return a.Net }
+
+// String returns host:port.
+func (a *Addr) String() string { return net.JoinHostPort(a.Host, strconv.Itoa(a.Port)) }
+
+func remoteAddr(network, host string, port int) net.Addr {
+	ip, err := netip.ParseAddr(host)
+	if err != nil {
+		return &Addr{Net: network, Host: host, Port: port}
+	}
+	ap := netip.AddrPortFrom(ip, uint16(port))
+	switch network {
+	case "udp", "udp4", "udp6":
+		return net.UDPAddrFromAddrPort(ap)
+	}
+	return net.TCPAddrFromAddrPort(ap)
+}
+
+var nextLocalPort atomic.Uint32
+
+// localAddr makes a plausible local address: loopback with an ephemeral port,
+// distinct per connection.
+func localAddr(network string) net.Addr {
+	port := 49152 + int(nextLocalPort.Add(1)%16384)
+	switch network {
+	case "unix", "unixgram", "unixpacket":
+		return &net.UnixAddr{Name: "", Net: network}
+	case "udp", "udp4", "udp6":
+		return &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: port}
+	}
+	return &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: port}
+}

@@ -1,0 +1,252 @@
+// Package socket is bigfoot's socket plugin: scripted net.Conn connections.
+//
+// The plugin is a dialer (Dial, DialContext) whose connections are answered
+// from sessions the test scripts with NewSession().Expect(...), one session
+// per connection in registration order. Every call is recorded on the
+// verifier's timeline and must be asserted with the Assert helpers after the
+// sandbox. A dial never resolves a host name and never touches the network.
+//
+// Steps and the net.Conn calls that take them:
+//
+//	connect  Dial, DialContext             returns nil
+//	send     Write(p)                      returns int n: Write returns n (and io.ErrShortWrite if n < len(p))
+//	sendall  Write(p)                      returns nil: Write returns len(p), nil
+//	recv     Read(p)                       returns []byte, copied into p; empty means the peer closed (0, io.EOF)
+//	close    Close()                       returns nil
+//
+// The state machine is disconnected --connect--> connected --send/sendall/recv-->
+// connected --close--> closed; a call from another state fails with
+// *bigfoot.InvalidStateError.
+package socket
+
+import (
+	"context"
+	"net"
+	"strconv"
+	"time"
+
+	"github.com/bigfoot-go/bigfoot/core"
+)
+
+// The step names, as Expect takes them.
+const (
+	StepConnect = "connect"
+	StepSend    = "send"
+	StepSendall = "sendall"
+	StepRecv    = "recv"
+	StepClose   = "close"
+)
+
+// Sources of the socket plugin's interactions, for the generic
+// AssertInteraction form, e.g.
+//
+//	bf.AssertInteraction(socket.Recv, bigfoot.Fields{"size": bigfoot.Any(), "data": []byte("pong")})
+var (
+	Connect = &core.Source{Plugin: "socket", Name: StepConnect, Fields: []string{"host", "port"}, GoExpr: "socket.Connect",
+		Hint: func(v []core.Value) string { return "bf.Socket().AssertConnect(" + v[0].GoString() + ", " + v[1].GoString() + ")" }}
+	Send = &core.Source{Plugin: "socket", Name: StepSend, Fields: []string{"data"}, GoExpr: "socket.Send",
+		Hint: func(v []core.Value) string { return "bf.Socket().AssertSend(" + v[0].GoString() + ")" }}
+	Sendall = &core.Source{Plugin: "socket", Name: StepSendall, Fields: []string{"data"}, GoExpr: "socket.Sendall",
+		Hint: func(v []core.Value) string { return "bf.Socket().AssertSendall(" + v[0].GoString() + ")" }}
+	Recv = &core.Source{Plugin: "socket", Name: StepRecv, Fields: []string{"size", "data"}, GoExpr: "socket.Recv",
+		Hint: func(v []core.Value) string { return "bf.Socket().AssertRecv(" + v[0].GoString() + ", " + v[1].GoString() + ")" }}
+	Close = &core.Source{Plugin: "socket", Name: StepClose, GoExpr: "socket.Close",
+		Hint: func([]core.Value) string { return "bf.Socket().AssertClose()" }}
+)
+
+var connected = []string{"connected"}
+
+func isNil(x any) bool { return x == nil }
+
+var spec = &core.Spec{
+	Plugin:   "socket",
+	Initial:  "disconnected",
+	Accessor: "bf.Socket()",
+	Steps: []core.StepSpec{
+		{Name: StepConnect, From: []string{"disconnected"}, To: "connected", Returns: "nil", Example: "nil", Check: isNil},
+		{Name: StepSend, From: connected, To: "connected", Returns: "int (the number of bytes written)", Example: "5",
+			Check: func(x any) bool { n, ok := x.(int); return ok && n >= 0 }},
+		{Name: StepSendall, From: connected, To: "connected", Returns: "nil", Example: "nil", Check: isNil},
+		{Name: StepRecv, From: connected, To: "connected", Returns: "[]byte", Example: `[]byte("data")`,
+			Check: func(x any) bool { _, ok := x.([]byte); return ok }},
+		{Name: StepClose, From: connected, To: "closed", Returns: "nil", Example: "nil", Check: isNil},
+	},
+	StateErrors: map[string]error{"closed": net.ErrClosed},
+	UnusedNote:  unusedNote,
+}
+
+// Session is a scripted connection; build it with Expect and let a dial take it.
+type Session = core.Session
+
+// DefaultStallTimeout is how long a Read waits for another goroutine to take
+// the write or other step scripted before its recv, before it fails as a
+// mismatch. Reads wait because real clients (net/http among them) start
+// reading before they write.
+const DefaultStallTimeout = 2 * time.Second
+
+// Plugin is the socket plugin of one verifier.
+type Plugin struct {
+	v        *core.Verifier
+	sessions *core.Sessions
+
+	// StallTimeout overrides DefaultStallTimeout when positive.
+	StallTimeout time.Duration
+}
+
+type pluginKey struct{}
+
+func newPlugin(v *core.Verifier) *Plugin {
+	return &Plugin{v: v, sessions: core.NewSessions(v, spec)}
+}
+
+// NewPlugin creates the socket plugin of v. Each verifier has at most one: a
+// second call returns an error for which errors.Is(err, bigfoot.ErrPluginExists).
+func NewPlugin(v core.Host) (*Plugin, error) {
+	p := newPlugin(v.Core())
+	if err := v.Core().AddPlugin(pluginKey{}, "socket", p); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// For returns the socket plugin of v, creating it on first use.
+func For(v core.Host) *Plugin {
+	return v.Core().PluginOrCreate(pluginKey{}, func() any { return newPlugin(v.Core()) }).(*Plugin)
+}
+
+// NewSession registers a new scripted connection. Sessions are taken by
+// dials in the order they were registered.
+func (p *Plugin) NewSession() *Session { return p.sessions.New() }
+
+// Dial connects to address on network through the plugin. It is
+// DialContext with context.Background().
+func (p *Plugin) Dial(network, address string) (net.Conn, error) {
+	return p.DialContext(context.Background(), network, address)
+}
+
+var connectCall = []string{StepConnect}
+
+// DialContext takes the next scripted session and its connect step. It never
+// resolves host names: the recorded host is the address as given. A context
+// already done fails the dial with ctx.Err() (wrapped in *net.OpError), as a
+// real dial would, and takes no step.
+func (p *Plugin) DialContext(ctx context.Context, network, address string) (net.Conn, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, &net.OpError{Op: "dial", Net: network, Err: err}
+	}
+	if !p.v.InSandbox() {
+		err := &core.GuardedCallError{Plugin: "socket", Op: "dial", Network: network, Address: address,
+			Reason: "no sandbox is open; calls are answered only inside bf.Sandbox",
+			Fix:    "bf.Sandbox(func() {\n\tconn, err := bf.Socket().Dial(" + strconv.Quote(network) + ", " + strconv.Quote(address) + ")\n\t// ...\n})"}
+		p.v.Report(err)
+		return nil, err
+	}
+	return p.dial(network, address)
+}
+
+func (p *Plugin) dial(network, address string) (net.Conn, error) {
+	host, port, remote, err := splitAddress(network, address)
+	if err != nil {
+		return nil, &net.OpError{Op: "dial", Net: network, Err: err}
+	}
+	s := p.sessions.Bind()
+	if s == nil {
+		err := &core.UnmockedInteractionError{
+			Plugin: "socket", Step: StepConnect, Call: "Dial(" + strconv.Quote(network) + ", " + strconv.Quote(address) + ")",
+			Reason: "no scripted session is left for this connection",
+			Fix: "// script one session per connection, before the sandbox:\n" +
+				"bf.Socket().NewSession().\n\tExpect(\"connect\", nil).\n\tExpect(\"sendall\", nil).\n\tExpect(\"recv\", []byte(\"reply\")).\n\tExpect(\"close\", nil)",
+		}
+		p.v.Report(err)
+		return nil, err
+	}
+	c := &conn{p: p, s: s, network: network, remote: remote, local: localAddr(network)}
+	call := core.Call{Accept: connectCall, On: c}
+	st, err := s.Take(&call, func(*core.Step) error {
+		p.v.Record(Connect, core.String(host), core.Int(port))
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if st.Err != nil {
+		return nil, st.Err
+	}
+	return c, nil
+}
+
+// splitAddress parses a dial address without resolving it.
+func splitAddress(network, address string) (host string, port int, remote net.Addr, err error) {
+	switch network {
+	case "unix", "unixgram", "unixpacket":
+		return address, 0, &net.UnixAddr{Name: address, Net: network}, nil
+	}
+	h, ps, err := net.SplitHostPort(address)
+	if err != nil {
+		return "", 0, nil, err
+	}
+	port, err = strconv.Atoi(ps)
+	if err != nil {
+		// A service name such as "http" is looked up in the local services
+		// table, never on the network.
+		if port, err = net.LookupPort(network, ps); err != nil {
+			return "", 0, nil, err
+		}
+	}
+	return h, port, remoteAddr(network, h, port), nil
+}
+
+// AssertConnect asserts that the next interaction is a connect to host and port.
+func (p *Plugin) AssertConnect(host string, port int) error {
+	if tb := p.v.TB(); tb != nil {
+		tb.Helper()
+	}
+	return p.v.AssertValues(Connect, core.String(host), core.Int(port))
+}
+
+// AssertSend asserts that the next interaction is a Write, scripted as send, of data.
+func (p *Plugin) AssertSend(data []byte) error {
+	if tb := p.v.TB(); tb != nil {
+		tb.Helper()
+	}
+	return p.v.AssertValues(Send, core.Bytes(data))
+}
+
+// AssertSendall asserts that the next interaction is a Write, scripted as sendall, of data.
+func (p *Plugin) AssertSendall(data []byte) error {
+	if tb := p.v.TB(); tb != nil {
+		tb.Helper()
+	}
+	return p.v.AssertValues(Sendall, core.Bytes(data))
+}
+
+// AssertRecv asserts that the next interaction is a Read with a buffer of
+// size bytes that received data.
+func (p *Plugin) AssertRecv(size int, data []byte) error {
+	if tb := p.v.TB(); tb != nil {
+		tb.Helper()
+	}
+	return p.v.AssertValues(Recv, core.Int(size), core.Bytes(data))
+}
+
+// AssertClose asserts that the next interaction is a Close.
+func (p *Plugin) AssertClose() error {
+	if tb := p.v.TB(); tb != nil {
+		tb.Helper()
+	}
+	return p.v.AssertValues(Close)
+}
+
+func unusedNote(unbound bool) string {
+	if !unbound || transparentActive() {
+		return ""
+	}
+	return "a scripted socket session was never dialed. Only bf.Socket().Dial/DialContext are intercepted under plain " +
+		"`go test`; net.Dial, net.DialTimeout, (&net.Dialer{}).DialContext and http.Get in the code under test are " +
+		"intercepted only under `go run github.com/bigfoot-go/bigfoot/cmd/bigfoot test` (transparent mode). " +
+		"Pass bf.Socket().DialContext to the code, or run the tests under bigfoot test."
+}
+
+// transparentActive reports whether this binary intercepts net.Dial; set
+// when the transparent-mode hook is installed.
+var transparentActive = func() bool { return false }
