@@ -109,10 +109,10 @@ const chunkSize = 256
 type timeline struct {
 	mu     sync.Mutex
 	chunks [][]Interaction
-	n      int        // interactions recorded
-	values []Value    // arena from which Interaction.Values are cut
-	cursor int        // index of the first interaction that may be unasserted
-	index  *anyIndex  // built lazily by the first InAnyOrder assertion
+	n      int       // interactions recorded
+	values []Value   // arena from which Interaction.Values are cut
+	cursor int       // index of the first interaction that may be unasserted
+	index  *anyIndex // built lazily by the first InAnyOrder assertion
 }
 
 func (t *timeline) at(i int) *Interaction {

@@ -181,10 +181,10 @@ type Matcher interface {
 
 type anyMatcher struct{}
 
-func (anyMatcher) Matches(any) bool   { return true }
-func (anyMatcher) String() string     { return "bigfoot.Any()" }
-func (anyMatcher) isWildcard() bool   { return true }
-func (anyMatcher) GoString() string   { return "bigfoot.Any()" }
+func (anyMatcher) Matches(any) bool { return true }
+func (anyMatcher) String() string   { return "bigfoot.Any()" }
+func (anyMatcher) isWildcard() bool { return true }
+func (anyMatcher) GoString() string { return "bigfoot.Any()" }
 
 // Any matches every value. An assertion made only of Any is rejected: it
 // would prove nothing.

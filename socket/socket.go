@@ -43,13 +43,17 @@ const (
 //	bf.AssertInteraction(socket.Recv, bigfoot.Fields{"size": bigfoot.Any(), "data": []byte("pong")})
 var (
 	Connect = &core.Source{Plugin: "socket", Name: StepConnect, Fields: []string{"host", "port"}, GoExpr: "socket.Connect",
-		Hint: func(v []core.Value) string { return "bf.Socket().AssertConnect(" + v[0].GoString() + ", " + v[1].GoString() + ")" }}
+		Hint: func(v []core.Value) string {
+			return "bf.Socket().AssertConnect(" + v[0].GoString() + ", " + v[1].GoString() + ")"
+		}}
 	Send = &core.Source{Plugin: "socket", Name: StepSend, Fields: []string{"data"}, GoExpr: "socket.Send",
 		Hint: func(v []core.Value) string { return "bf.Socket().AssertSend(" + v[0].GoString() + ")" }}
 	Sendall = &core.Source{Plugin: "socket", Name: StepSendall, Fields: []string{"data"}, GoExpr: "socket.Sendall",
 		Hint: func(v []core.Value) string { return "bf.Socket().AssertSendall(" + v[0].GoString() + ")" }}
 	Recv = &core.Source{Plugin: "socket", Name: StepRecv, Fields: []string{"size", "data"}, GoExpr: "socket.Recv",
-		Hint: func(v []core.Value) string { return "bf.Socket().AssertRecv(" + v[0].GoString() + ", " + v[1].GoString() + ")" }}
+		Hint: func(v []core.Value) string {
+			return "bf.Socket().AssertRecv(" + v[0].GoString() + ", " + v[1].GoString() + ")"
+		}}
 	Close = &core.Source{Plugin: "socket", Name: StepClose, GoExpr: "socket.Close",
 		Hint: func([]core.Value) string { return "bf.Socket().AssertClose()" }}
 )
