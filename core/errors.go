@@ -331,11 +331,16 @@ func (e *MissingAssertionFieldsError) Error() string {
 // wildcard: it would accept any interaction and so proves nothing.
 type AllWildcardAssertionError struct {
 	Source *Source
+	Next   *Interaction // the next unasserted interaction of Source, if any
 }
 
 func (e *AllWildcardAssertionError) Error() string {
-	return "bigfoot: assertion on " + e.Source.Expr() + " uses bigfoot.Any() for every field, so it proves nothing\n" +
-		"fix: give at least one field its expected value, e.g.\n\t" + genericHint(e.Source, nil)
+	msg := "bigfoot: assertion on " + e.Source.Expr() + " uses bigfoot.Any() for every field, so it proves nothing\n" +
+		"fix: give at least one field its expected value"
+	if e.Next != nil {
+		msg += "; the next such interaction is asserted by\n\t" + e.Next.Hint()
+	}
+	return msg
 }
 
 // AssertionInsideSandboxError is returned by an assertion made while the

@@ -222,7 +222,13 @@ func (v *Verifier) checkAssertion(src *Source, values []Value) error {
 			return nil
 		}
 	}
-	return &AllWildcardAssertionError{Source: src}
+	e := &AllWildcardAssertionError{Source: src}
+	v.tl.mu.Lock()
+	if next := v.tl.next(); next != nil && next.Source == src {
+		e.Next = next
+	}
+	v.tl.mu.Unlock()
+	return e
 }
 
 // mismatch builds the error for an assertion that matched nothing. Call with v.tl.mu held.
