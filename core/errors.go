@@ -21,6 +21,7 @@ type UnmockedInteractionError struct {
 	Fix    string // Go code that scripts the call
 }
 
+// Error describes the failure: what happened, what was expected, and the fix.
 func (e *UnmockedInteractionError) Error() string {
 	var b strings.Builder
 	b.WriteString("bigfoot: unmocked ")
@@ -50,6 +51,7 @@ type StepMismatchError struct {
 	Fix       string
 }
 
+// Error describes the failure: what happened, what was expected, and the fix.
 func (e *StepMismatchError) Error() string {
 	var b strings.Builder
 	b.WriteString("bigfoot: ")
@@ -81,6 +83,7 @@ type InvalidStateError struct {
 	Err error
 }
 
+// Error describes the failure: what happened, what was expected, and the fix.
 func (e *InvalidStateError) Error() string {
 	return "'" + e.Method + "' called in state '" + e.State +
 		"'; valid from: [" + strings.Join(e.ValidFrom, " ") + "]"
@@ -97,6 +100,7 @@ type UnknownStepError struct {
 	Fix    string
 }
 
+// Error describes the failure: what happened, what was expected, and the fix.
 func (e *UnknownStepError) Error() string {
 	var b strings.Builder
 	b.WriteString("bigfoot: ")
@@ -119,6 +123,7 @@ type ReturnsTypeError struct {
 	Fix    string
 }
 
+// Error describes the failure: what happened, what was expected, and the fix.
 func (e *ReturnsTypeError) Error() string {
 	var b strings.Builder
 	b.WriteString("bigfoot: ")
@@ -142,6 +147,7 @@ type ScriptSealedError struct {
 	Fix    string
 }
 
+// Error describes the failure: what happened, what was expected, and the fix.
 func (e *ScriptSealedError) Error() string {
 	var b strings.Builder
 	b.WriteString("bigfoot: Expect(")
@@ -161,6 +167,7 @@ type UnassertedInteractionsError struct {
 	Interactions []*Interaction
 }
 
+// Error describes the failure: what happened, what was expected, and the fix.
 func (e *UnassertedInteractionsError) Error() string {
 	var b strings.Builder
 	b.WriteString("bigfoot: ")
@@ -197,6 +204,7 @@ type UnusedMocksError struct {
 	Notes []string // plugin notes, e.g. why a dial may not have been intercepted
 }
 
+// Error describes the failure: what happened, what was expected, and the fix.
 func (e *UnusedMocksError) Error() string {
 	var b strings.Builder
 	b.WriteString("bigfoot: ")
@@ -232,6 +240,7 @@ type VerificationError struct {
 	Unused     *UnusedMocksError
 }
 
+// Error describes the failure: what happened, what was expected, and the fix.
 func (e *VerificationError) Error() string {
 	return e.Unasserted.Error() + "\n" + e.Unused.Error()
 }
@@ -258,6 +267,7 @@ type InteractionMismatchError struct {
 	InAnyOrder bool
 }
 
+// Error describes the failure: what happened, what was expected, and the fix.
 func (e *InteractionMismatchError) Error() string {
 	var b strings.Builder
 	b.WriteString("bigfoot: assertion does not match")
@@ -305,6 +315,7 @@ type MissingAssertionFieldsError struct {
 	Unknown []string
 }
 
+// Error describes the failure: what happened, what was expected, and the fix.
 func (e *MissingAssertionFieldsError) Error() string {
 	var b strings.Builder
 	b.WriteString("bigfoot: assertion on ")
@@ -334,6 +345,7 @@ type AllWildcardAssertionError struct {
 	Next   *Interaction // the next unasserted interaction of Source, if any
 }
 
+// Error describes the failure: what happened, what was expected, and the fix.
 func (e *AllWildcardAssertionError) Error() string {
 	msg := "bigfoot: assertion on " + e.Source.Expr() + " uses bigfoot.Any() for every field, so it proves nothing\n" +
 		"fix: give at least one field its expected value"
@@ -349,6 +361,7 @@ type AssertionInsideSandboxError struct {
 	Source *Source
 }
 
+// Error describes the failure: what happened, what was expected, and the fix.
 func (e *AssertionInsideSandboxError) Error() string {
 	return "bigfoot: assertion on " + e.Source.Expr() + " made inside the sandbox\n" +
 		"fix: move the assertion after the sandbox closes:\n" +
@@ -366,6 +379,7 @@ type GuardedCallError struct {
 	Fix     string
 }
 
+// Error describes the failure: what happened, what was expected, and the fix.
 func (e *GuardedCallError) Error() string {
 	var b strings.Builder
 	b.WriteString("bigfoot: ")

@@ -251,6 +251,7 @@ type Call struct {
 // It is not a test failure: it is what a real connection does to a blocked read.
 type Interrupted struct{ State string }
 
+// Error describes the failure: what happened, what was expected, and the fix.
 func (e *Interrupted) Error() string {
 	return "bigfoot: call interrupted while waiting; session is now " + e.State
 }

@@ -22,6 +22,7 @@ type ShortBufferError struct {
 	Site string // file:line of the recv step
 }
 
+// Error describes the failure: what happened, what was expected, and the fix.
 func (e *ShortBufferError) Error() string {
 	n := e.Size
 	if n <= 0 {
@@ -45,6 +46,7 @@ type SendCountError struct {
 	Site string
 }
 
+// Error describes the failure: what happened, what was expected, and the fix.
 func (e *SendCountError) Error() string {
 	return "bigfoot: socket Write of " + strconv.Itoa(e.Len) + " bytes met a send step returning " + strconv.Itoa(e.N) +
 		" (registered at " + e.Site + "); a Write cannot report more bytes than it was given\n" +
