@@ -300,8 +300,10 @@ func TestCallAfterClose(t *testing.T) {
 	if !errors.Is(readErr, net.ErrClosed) || !errors.Is(closeErr, net.ErrClosed) {
 		t.Fatalf("errors do not wrap net.ErrClosed: %v / %v", readErr, closeErr)
 	}
-	if len(ft.Errors()) != 2 {
-		t.Fatalf("want two failures, got %q", ft.Errors())
+	// The second Close fails the test; the Read after Close does not, since a
+	// real connection answers it with net.ErrClosed.
+	if len(ft.Errors()) != 1 || !strings.Contains(ft.Errors()[0], "'close' called in state 'closed'") {
+		t.Fatalf("want one failure, for the second Close; got %q", ft.Errors())
 	}
 }
 
