@@ -81,10 +81,13 @@ func (bf *StrictVerifier) InAnyOrder(fn func()) { bf.v.InAnyOrder(fn) }
 // for every field src declares. It returns the failure and, bound to a test,
 // stops it.
 func (bf *StrictVerifier) AssertInteraction(src *core.Source, fields Fields) error {
-	if tb := bf.v.TB(); tb != nil {
-		tb.Helper()
+	if err := bf.v.CheckInteraction(src, fields); err != nil {
+		if tb := bf.v.TB(); tb != nil {
+			tb.Helper()
+		}
+		return bf.v.Fail(err)
 	}
-	return bf.v.AssertInteraction(src, fields)
+	return nil
 }
 
 // VerifyAll returns what verification finds: unasserted interactions, unused

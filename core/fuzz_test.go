@@ -45,119 +45,130 @@ func FuzzFormat(f *testing.F) {
 	f.Add([]byte{}, "::1", -1)
 	f.Add([]byte("\x00\xff\xfe`\r\n\"\\"), "`host`\x00\r\n", -9223372036854775808)
 	f.Add([]byte("\xe2\x82"), "h\u2028\u00e9\U0001F600", 9223372036854775807)
-	f.Add(bytes.Repeat([]byte("ab\x00"), 3000), strings.Repeat("\"`\\", 1000), 65535)
+	f.Add(bytes.Repeat([]byte("ab\x00"), 100), strings.Repeat("\"`\\", 50), 65535)
 	f.Add([]byte("a.b*c(d)[e]{f}|g^$"), "re+?(x)", 80)
 
-	f.Fuzz(func(t *testing.T, data []byte, host string, port int) {
-		// Values print as Go expressions that evaluate back to them.
-		values := []Value{Bytes(data), String(host), Int(port), Bool(port%2 == 0), {}}
-		for _, x := range values {
-			checkValueGoString(t, x)
-		}
-		if data != nil {
-			checkValueGoString(t, Bytes(nil))
-		}
-		checkBytesRoundTrip(t, data)
-		checkStringRoundTrip(t, host)
+	f.Fuzz(checkFormat)
+}
 
-		// Hints of recorded interactions, with and without a Hint func.
-		v := New(nil)
-		ins := []*Interaction{
-			v.Record(fzConnect, String(host), Int(port)),
-			v.Record(fzRecv, Int(port), Bytes(data)),
-			v.Record(fzClose),
-			v.Record(fzRaw, String(host), Bytes(data), Int(port), Bool(port%2 == 0)),
-			v.Record(fzPair, String(host), Bytes(data)),
-		}
-		for _, in := range ins {
-			checkHint(t, in, in.Hint())
-			checkHint(t, in, genericHint(in.Source, in.Values))
-			checkGoLines(t, "shape hint", genericHint(in.Source, nil))
-			checkOneLine(t, in.String())
-		}
+// TestFormatVeryLong runs FuzzFormat's checks on values far longer than the
+// fuzzing corpus holds: the engine spends its time minimizing long inputs.
+func TestFormatVeryLong(t *testing.T) {
+	data := bytes.Repeat([]byte("\x00\xff`\"\\\r\n\u00e9\u2028"), 1<<15)
+	host := strings.Repeat("h\xc3`\"\\\x01\r\n", 1<<13)
+	checkFormat(t, data, host, 1<<62)
+}
 
-		// The unasserted-interactions error lists one hint per line, in order.
-		err := v.VerifyAll()
-		var unasserted *UnassertedInteractionsError
-		if !errors.As(err, &unasserted) {
-			t.Fatalf("VerifyAll: %v, want *UnassertedInteractionsError", err)
-		}
-		fix := fixLines(t, err.Error())
-		if len(fix) != len(ins) {
-			t.Fatalf("fix has %d lines for %d interactions:\n%s", len(fix), len(ins), err)
-		}
-		for i, line := range fix {
-			checkHint(t, ins[i], line)
-		}
+// checkFormat is FuzzFormat's body.
+func checkFormat(t *testing.T, data []byte, host string, port int) {
+	// Values print as Go expressions that evaluate back to them.
+	values := []Value{Bytes(data), String(host), Int(port), Bool(port%2 == 0), {}}
+	for _, x := range values {
+		checkValueGoString(t, x)
+	}
+	if data != nil {
+		checkValueGoString(t, Bytes(nil))
+	}
+	checkBytesRoundTrip(t, data)
+	checkStringRoundTrip(t, host)
 
-		// Mismatches, in order and in any order, with values and matchers.
-		v2 := New(nil)
-		in := v2.Record(fzConnect, String(host), Int(port))
-		v2.Record(fzRecv, Int(port), Bytes(data))
-		other := host + "\x00x"
-		// A regexp pattern must be valid UTF-8 (regexp.MustCompile panics
-		// otherwise, and so does bigfoot.Regexp, by design).
-		re := regexp.QuoteMeta(strings.ToValidUTF8(host, "\uFFFD"))
-		wrong := [][]Value{
-			{String(other), Int(port)},
-			{String(host), Int(port ^ 1)},
-			{ValueOf(Not(Eq(host))), ValueOf(Any())},
-			{ValueOf(Contains(other)), Int(port)},
-			{ValueOf(HasPrefix(other)), Int(port)},
-			{ValueOf(Regexp("^" + re + "x$")), Int(port)},
-			{ValueOf(Satisfies(host, func(string) bool { return false })), Int(port)},
-			{ValueOf(Eq(other)), ValueOf(Eq(port ^ 1))},
-		}
-		for _, want := range wrong {
-			for _, anyOrder := range []bool{false, true} {
-				var err error
-				assert := func() { err = v2.AssertValues(fzConnect, want...) }
-				if anyOrder {
-					v2.InAnyOrder(assert)
-				} else {
-					assert()
-				}
-				var mm *InteractionMismatchError
-				if !errors.As(err, &mm) {
-					t.Fatalf("AssertValues(%v) (any order %v) = %v, want *InteractionMismatchError", want, anyOrder, err)
-				}
-				checkMismatchText(t, mm, in)
+	// Hints of recorded interactions, with and without a Hint func.
+	v := New(nil)
+	ins := []*Interaction{
+		v.Record(fzConnect, String(host), Int(port)),
+		v.Record(fzRecv, Int(port), Bytes(data)),
+		v.Record(fzClose),
+		v.Record(fzRaw, String(host), Bytes(data), Int(port), Bool(port%2 == 0)),
+		v.Record(fzPair, String(host), Bytes(data)),
+	}
+	for _, in := range ins {
+		checkHint(t, in, in.Hint())
+		checkHint(t, in, genericHint(in.Source, in.Values))
+		checkGoLines(t, "shape hint", genericHint(in.Source, nil))
+		checkOneLine(t, in.String())
+	}
+
+	// The unasserted-interactions error lists one hint per line, in order.
+	err := v.VerifyAll()
+	var unasserted *UnassertedInteractionsError
+	if !errors.As(err, &unasserted) {
+		t.Fatalf("VerifyAll: %v, want *UnassertedInteractionsError", err)
+	}
+	fix := fixLines(t, err.Error())
+	if len(fix) != len(ins) {
+		t.Fatalf("fix has %d lines for %d interactions:\n%s", len(fix), len(ins), err)
+	}
+	for i, line := range fix {
+		checkHint(t, ins[i], line)
+	}
+
+	// Mismatches, in order and in any order, with values and matchers.
+	v2 := New(nil)
+	in := v2.Record(fzConnect, String(host), Int(port))
+	v2.Record(fzRecv, Int(port), Bytes(data))
+	other := host + "\x00x"
+	// A regexp pattern must be valid UTF-8 (regexp.MustCompile panics
+	// otherwise, and so does bigfoot.Regexp, by design).
+	re := regexp.QuoteMeta(strings.ToValidUTF8(host, "\uFFFD"))
+	wrong := [][]Value{
+		{String(other), Int(port)},
+		{String(host), Int(port ^ 1)},
+		{ValueOf(Not(Eq(host))), ValueOf(Any())},
+		{ValueOf(Contains(other)), Int(port)},
+		{ValueOf(HasPrefix(other)), Int(port)},
+		{ValueOf(Regexp("^" + re + "x$")), Int(port)},
+		{ValueOf(Satisfies(host, func(string) bool { return false })), Int(port)},
+		{ValueOf(Eq(other)), ValueOf(Eq(port ^ 1))},
+	}
+	for _, want := range wrong {
+		for _, anyOrder := range []bool{false, true} {
+			var err error
+			assert := func() { err = v2.AssertValues(fzConnect, want...) }
+			if anyOrder {
+				v2.InAnyOrder(assert)
+			} else {
+				assert()
 			}
-		}
-		// A mismatch on a source with no field in common still prints a fix.
-		if err := v2.AssertValues(fzPair, String(host), Bytes(data)); err != nil {
 			var mm *InteractionMismatchError
 			if !errors.As(err, &mm) {
-				t.Fatalf("AssertValues(fzPair) = %v", err)
+				t.Fatalf("AssertValues(%v) (any order %v) = %v, want *InteractionMismatchError", want, anyOrder, err)
 			}
 			checkMismatchText(t, mm, in)
 		}
+	}
+	// A mismatch on a source with no field in common still prints a fix.
+	if err := v2.AssertValues(fzPair, String(host), Bytes(data)); err != nil {
+		var mm *InteractionMismatchError
+		if !errors.As(err, &mm) {
+			t.Fatalf("AssertValues(fzPair) = %v", err)
+		}
+		checkMismatchText(t, mm, in)
+	}
 
-		// The matchers that should pass do, and exact values assert the lot.
-		matching := [][]Value{
-			{ValueOf(Eq(host)), Int(port)},
-			{ValueOf(Contains(host)), Int(port)},
-			{ValueOf(HasPrefix(host)), Int(port)},
-			{ValueOf(Satisfies(host, func(s string) bool { return s == host })), ValueOf(Any())},
+	// The matchers that should pass do, and exact values assert the lot.
+	matching := [][]Value{
+		{ValueOf(Eq(host)), Int(port)},
+		{ValueOf(Contains(host)), Int(port)},
+		{ValueOf(HasPrefix(host)), Int(port)},
+		{ValueOf(Satisfies(host, func(s string) bool { return s == host })), ValueOf(Any())},
+	}
+	if utf8.ValidString(host) {
+		matching = append(matching, []Value{ValueOf(Regexp("^" + re + "$")), Int(port)})
+	}
+	for _, want := range matching {
+		if !matchAll(want, in.Values) {
+			t.Fatalf("%v does not match %v", want, in)
 		}
-		if utf8.ValidString(host) {
-			matching = append(matching, []Value{ValueOf(Regexp("^" + re + "$")), Int(port)})
-		}
-		for _, want := range matching {
-			if !matchAll(want, in.Values) {
-				t.Fatalf("%v does not match %v", want, in)
-			}
-		}
-		if err := v2.AssertValues(fzConnect, String(host), Int(port)); err != nil {
-			t.Fatal(err)
-		}
-		if err := v2.AssertValues(fzRecv, Int(port), Bytes(data)); err != nil {
-			t.Fatal(err)
-		}
-		if err := v2.VerifyAll(); err != nil {
-			t.Fatal(err)
-		}
-	})
+	}
+	if err := v2.AssertValues(fzConnect, String(host), Int(port)); err != nil {
+		t.Fatal(err)
+	}
+	if err := v2.AssertValues(fzRecv, Int(port), Bytes(data)); err != nil {
+		t.Fatal(err)
+	}
+	if err := v2.VerifyAll(); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // checkMismatchText checks the Go parts of an InteractionMismatchError: the

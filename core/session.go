@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -72,15 +73,20 @@ func siteOf(pc uintptr) string {
 	return frame.File + ":" + strconv.Itoa(frame.Line)
 }
 
-// StepOption modifies a step registered with Expect.
-type StepOption func(*Step)
+// StepOption modifies a step registered with Expect; see Raises and
+// Optional. It is a small value, not a function, so that passing options
+// does not allocate.
+type StepOption struct {
+	raises   error
+	optional bool
+}
 
 // Raises makes the step's call return err instead of its returns value.
-func Raises(err error) StepOption { return func(st *Step) { st.Err = err } }
+func Raises(err error) StepOption { return StepOption{raises: err} }
 
 // Optional marks the step as not required: a call may pass over it, and it is
 // not reported when unused.
-func Optional() StepOption { return func(st *Step) { st.Optional = true } }
+func Optional() StepOption { return StepOption{optional: true} }
 
 // Sessions hands a plugin's scripted sessions to connections in the order
 // the test registered them.
@@ -102,7 +108,8 @@ func NewSessions(v *Verifier, spec *Spec) *Sessions {
 func (q *Sessions) New() *Session {
 	s := &Session{v: q.v, spec: q.spec, state: q.spec.Initial}
 	s.steps = s.inline[:0]
-	s.states = []string{q.spec.Initial}
+	s.statesBuf[0] = q.spec.Initial
+	s.states = s.statesBuf[:1]
 	q.mu.Lock()
 	q.list = append(q.list, s)
 	s.number = len(q.list)
@@ -135,15 +142,16 @@ type Session struct {
 	spec   *Spec
 	number int
 
-	mu     sync.Mutex
-	steps  []Step
-	inline [4]Step // most scripts are short: no second allocation for them
-	next   int     // first step not yet used or passed over
-	state  string
-	states []string // states the script can be in after its last step, for Expect's check
-	bound  bool
-	ended  bool          // verification ran: waiting calls give up
-	wake   chan struct{} // closed to wake waiting calls; nil when nobody waits
+	mu        sync.Mutex
+	steps     []Step
+	inline    [4]Step // most scripts are short: no second allocation for them
+	next      int     // first step not yet used or passed over
+	state     string
+	states    []string  // states the script can be in after its last step, for Expect's check
+	statesBuf [4]string // backs states for small state machines
+	bound     bool
+	ended     bool          // verification ran: waiting calls give up
+	wake      chan struct{} // closed to wake waiting calls; nil when nobody waits
 }
 
 // Expect appends a step to the script. step must be one of the plugin's step
@@ -168,7 +176,10 @@ func (s *Session) add(name string, returns any, pc uintptr, opts []StepOption) e
 	}
 	st := Step{Name: name, Returns: returns, pc: pc}
 	for _, o := range opts {
-		o(&st)
+		if o.raises != nil {
+			st.Err = o.raises
+		}
+		st.Optional = st.Optional || o.optional
 	}
 	if st.Err == nil && !sp.Check(returns) {
 		return &ReturnsTypeError{Plugin: s.spec.Plugin, Step: name, Got: typeName(returns), Want: sp.Returns,
@@ -184,13 +195,16 @@ func (s *Session) add(name string, returns any, pc uintptr, opts []StepOption) e
 		return &ScriptSealedError{Plugin: s.spec.Plugin, Step: name, State: state,
 			Fix: s.spec.Accessor + ".NewSession().\n\tExpect(" + strconv.Quote(name) + ", " + sp.Example + ") // script each connection before the code dials"}
 	}
-	var next []string
+	// The states the script can be in after this step; an optional step may
+	// also be skipped, keeping the states before it.
+	var buf [8]string
+	next := buf[:0]
 	for _, from := range s.states {
 		if contains(sp.From, from) && !contains(next, sp.To) {
 			next = append(next, sp.To)
 		}
 	}
-	if next == nil {
+	if len(next) == 0 {
 		return &InvalidStateError{Method: name, State: strings.Join(s.states, "|"), ValidFrom: sortedCopy(sp.From)}
 	}
 	if st.Optional {
@@ -200,7 +214,11 @@ func (s *Session) add(name string, returns any, pc uintptr, opts []StepOption) e
 			}
 		}
 	}
-	s.states = next
+	if len(next) <= len(s.statesBuf) {
+		s.states = s.statesBuf[:copy(s.statesBuf[:], next)]
+	} else {
+		s.states = append([]string(nil), next...)
+	}
 	s.steps = append(s.steps, st)
 	return nil
 }
@@ -239,9 +257,10 @@ type Call struct {
 	// other step ends after Stall with a StepMismatchError.
 	Patient []string
 	Stall   time.Duration
-	// Deadline, if set, returns the call's current deadline (zero for none).
-	// A waiting call re-reads it whenever Notify wakes it.
-	Deadline func() time.Time
+	// Deadline, if set, holds the call's current deadline as Unix
+	// nanoseconds (0 for none). A waiting call re-reads it whenever Notify
+	// wakes it.
+	Deadline *atomic.Int64
 	// Quiet lists states in which a call that is not valid there still
 	// returns *InvalidStateError but is not a test failure: a read on a
 	// connection the code itself closed gets net.ErrClosed, as from a real one.
@@ -293,7 +312,7 @@ func (s *Session) Take(c *Call, record func(*Step) error) (*Step, error) {
 			return nil, err
 		}
 		if c.Deadline != nil {
-			if d := c.Deadline(); !d.IsZero() && !time.Now().Before(d) {
+			if d := unixNano(c.Deadline.Load()); !d.IsZero() && !time.Now().Before(d) {
 				s.mu.Unlock()
 				return nil, os.ErrDeadlineExceeded
 			}
@@ -350,7 +369,7 @@ func (s *Session) Take(c *Call, record func(*Step) error) (*Step, error) {
 			until = stallAt
 		}
 		if c.Deadline != nil {
-			if d := c.Deadline(); !d.IsZero() && (until.IsZero() || d.Before(until)) {
+			if d := unixNano(c.Deadline.Load()); !d.IsZero() && (until.IsZero() || d.Before(until)) {
 				until = d
 			}
 		}
@@ -484,6 +503,13 @@ func (s *Session) finish() ([]UnusedStep, bool) {
 		}
 	}
 	return out, s.bound
+}
+
+func unixNano(ns int64) time.Time {
+	if ns == 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, ns)
 }
 
 func sortedCopy(list []string) []string {

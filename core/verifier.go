@@ -114,9 +114,11 @@ func (v *Verifier) Misuse(err error) {
 	panic(err)
 }
 
-// fail reports a failed assertion and returns err. Bound to a test it stops
-// the test with t.Fatalf (assertions run on the test goroutine).
-func (v *Verifier) fail(err error) error {
+// Fail reports a failed assertion and returns err. Bound to a test it stops
+// the test with t.Fatalf (assertions run on the test goroutine). Assertion
+// helpers call t.Helper() and then Fail only when a check failed: Helper
+// costs far more than a passing assertion.
+func (v *Verifier) Fail(err error) error {
 	if v.tb != nil {
 		v.tb.Helper()
 		v.tb.Fatalf("%v", err)
@@ -154,9 +156,18 @@ type Fields map[string]any
 // declares. Values may be matchers. On success the interaction is asserted; on
 // failure the error is returned and, bound to a test, the test stops.
 func (v *Verifier) AssertInteraction(src *Source, fields Fields) error {
-	if v.tb != nil {
-		v.tb.Helper()
+	if err := v.CheckInteraction(src, fields); err != nil {
+		if v.tb != nil {
+			v.tb.Helper()
+		}
+		return v.Fail(err)
 	}
+	return nil
+}
+
+// CheckInteraction is AssertInteraction without reporting: it asserts the
+// interaction on success and returns the failure, leaving it to the caller.
+func (v *Verifier) CheckInteraction(src *Source, fields Fields) error {
 	var missing, unknown []string
 	values := make([]Value, len(src.Fields))
 	for i, f := range src.Fields {
@@ -174,19 +185,36 @@ func (v *Verifier) AssertInteraction(src *Source, fields Fields) error {
 	}
 	if missing != nil || unknown != nil {
 		sort.Strings(unknown)
-		return v.fail(&MissingAssertionFieldsError{Source: src, Missing: missing, Unknown: unknown})
+		return &MissingAssertionFieldsError{Source: src, Missing: missing, Unknown: unknown}
 	}
-	return v.AssertValues(src, values...)
+	return v.CheckValues(src, values...)
 }
 
 // AssertValues is AssertInteraction with the values given positionally, in
-// src.Fields order; typed helpers use it because it does not allocate.
+// src.Fields order.
 func (v *Verifier) AssertValues(src *Source, values ...Value) error {
-	if v.tb != nil {
-		v.tb.Helper()
+	if err := v.CheckValues(src, values...); err != nil {
+		if v.tb != nil {
+			v.tb.Helper()
+		}
+		return v.Fail(err)
 	}
+	return nil
+}
+
+// CheckValues is AssertValues without reporting. Typed assertion helpers are
+// built on it: it does not allocate when the assertion holds. A typed helper
+// reads
+//
+//	if err := v.CheckValues(src, values...); err != nil {
+//		if tb := v.TB(); tb != nil {
+//			tb.Helper()
+//		}
+//		return v.Fail(err)
+//	}
+func (v *Verifier) CheckValues(src *Source, values ...Value) error {
 	if err := v.checkAssertion(src, values); err != nil {
-		return v.fail(err)
+		return err
 	}
 	t := &v.tl
 	t.mu.Lock()
@@ -203,7 +231,7 @@ func (v *Verifier) AssertValues(src *Source, values ...Value) error {
 	}
 	err := v.mismatch(src, values)
 	t.mu.Unlock()
-	return v.fail(err)
+	return err
 }
 
 func (v *Verifier) checkAssertion(src *Source, values []Value) error {

@@ -67,28 +67,20 @@ type conn struct {
 	p             *Plugin
 	s             *core.Session
 	network       string
-	local, remote net.Addr
+	host          string
+	port          int
+	localPort     int          // addresses are made when asked for: most code never asks
 	readDeadline  atomic.Int64 // UnixNano; 0 for none
 	writeDeadline atomic.Int64
 }
 
 // String describes the connection in messages.
 func (c *conn) String() string {
-	return c.network + " " + c.remote.String() + " (socket session " + strconv.Itoa(c.s.Number()) + ")"
+	return c.network + " " + c.RemoteAddr().String() + " (socket session " + strconv.Itoa(c.s.Number()) + ")"
 }
 
 func (c *conn) opError(op string, err error) error {
-	return &net.OpError{Op: op, Net: c.network, Source: c.local, Addr: c.remote, Err: err}
-}
-
-func (c *conn) readDeadlineTime() time.Time  { return unixTime(c.readDeadline.Load()) }
-func (c *conn) writeDeadlineTime() time.Time { return unixTime(c.writeDeadline.Load()) }
-
-func unixTime(ns int64) time.Time {
-	if ns == 0 {
-		return time.Time{}
-	}
-	return time.Unix(0, ns)
+	return &net.OpError{Op: op, Net: c.network, Source: c.LocalAddr(), Addr: c.RemoteAddr(), Err: err}
 }
 
 // guard refuses I/O once no sandbox is open: calls are answered only inside one.
@@ -96,7 +88,7 @@ func (c *conn) guard(op string) error {
 	if c.p.v.InSandbox() {
 		return nil
 	}
-	err := &core.GuardedCallError{Plugin: "socket", Op: op, Network: c.network, Address: c.remote.String(),
+	err := &core.GuardedCallError{Plugin: "socket", Op: op, Network: c.network, Address: c.RemoteAddr().String(),
 		Reason: "the sandbox is closed; a connection is answered only while bf.Sandbox runs",
 		Fix:    "// finish with the connection (and Close it) inside the sandbox:\nbf.Sandbox(func() {\n\t// use and close the connection here\n})"}
 	c.p.v.Report(err)
@@ -126,7 +118,7 @@ func (c *conn) Read(b []byte) (int, error) {
 		}
 	}
 	var data []byte
-	call := core.Call{Accept: recvCall, Wait: true, Patient: patient, Quiet: closed, Stall: c.stall(), Deadline: c.readDeadlineTime, On: c}
+	call := core.Call{Accept: recvCall, Wait: true, Patient: patient, Quiet: closed, Stall: c.stall(), Deadline: &c.readDeadline, On: c}
 	st, err := c.s.Take(&call, func(st *core.Step) error {
 		if st.Err == nil {
 			data, _ = st.Returns.([]byte)
@@ -155,7 +147,7 @@ func (c *conn) Write(b []byte) (int, error) {
 	if err := c.guard("write"); err != nil {
 		return 0, err
 	}
-	call := core.Call{Accept: writeCall, Deadline: c.writeDeadlineTime, On: c}
+	call := core.Call{Accept: writeCall, Deadline: &c.writeDeadline, On: c}
 	st, err := c.s.Take(&call, func(st *core.Step) error {
 		src := Sendall
 		if st.Name == StepSend {
@@ -212,8 +204,8 @@ func (c *conn) ioError(op string, err error) error {
 	return err
 }
 
-func (c *conn) LocalAddr() net.Addr  { return c.local }
-func (c *conn) RemoteAddr() net.Addr { return c.remote }
+func (c *conn) LocalAddr() net.Addr  { return localAddr(c.network, c.localPort) }
+func (c *conn) RemoteAddr() net.Addr { return remoteAddr(c.network, c.host, c.port) }
 
 func (c *conn) SetDeadline(t time.Time) error {
 	c.readDeadline.Store(nanos(t))
@@ -255,6 +247,9 @@ func (a *Addr) Network() string { return a.Net }
 func (a *Addr) String() string { return net.JoinHostPort(a.Host, strconv.Itoa(a.Port)) }
 
 func remoteAddr(network, host string, port int) net.Addr {
+	if isUnix(network) {
+		return &net.UnixAddr{Name: host, Net: network}
+	}
 	ip, err := netip.ParseAddr(host)
 	if err != nil {
 		return &Addr{Net: network, Host: host, Port: port}
@@ -267,12 +262,15 @@ func remoteAddr(network, host string, port int) net.Addr {
 	return net.TCPAddrFromAddrPort(ap)
 }
 
-var nextLocalPort atomic.Uint32
+var localPorts atomic.Uint32
 
-// localAddr makes a plausible local address: loopback with an ephemeral port,
-// distinct per connection.
-func localAddr(network string) net.Addr {
-	port := 49152 + int(nextLocalPort.Add(1)%16384)
+// nextLocalPort picks an ephemeral port, distinct per connection (until the
+// range wraps).
+func nextLocalPort() int { return 49152 + int(localPorts.Add(1)%16384) }
+
+// localAddr makes a plausible local address: loopback with the connection's
+// ephemeral port.
+func localAddr(network string, port int) net.Addr {
 	switch network {
 	case "unix", "unixgram", "unixpacket":
 		return &net.UnixAddr{Name: "", Net: network}
