@@ -52,6 +52,7 @@ func New(t testing.TB) *StrictVerifier {
 	t.Helper()
 	bf := &StrictVerifier{v: core.New(t)}
 	t.Cleanup(bf.v.VerifyAtCleanup)
+	t.Cleanup(core.Track(bf.v)) // refused dials are attributed to it (firewall.go)
 	return bf
 }
 

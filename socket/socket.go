@@ -26,6 +26,7 @@ import (
 	"context"
 	"net"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	"github.com/bigfoot-go/bigfoot/core"
@@ -98,6 +99,8 @@ type Plugin struct {
 
 	// StallTimeout overrides DefaultStallTimeout when positive.
 	StallTimeout time.Duration
+
+	passThrough atomic.Pointer[core.DialRules] // see PassThrough (transparent.go)
 }
 
 type pluginKey struct{}

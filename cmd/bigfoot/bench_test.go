@@ -26,7 +26,7 @@ import (
 func BenchmarkOverlayBuild(b *testing.B) {
 	bin := bigfootBinary(b)
 	mod := scratchModule(b, "dialprog")
-	overlay, code := runIn(b, mod, scratchEnv(b), bin, "overlay")
+	overlay, code := runInStdout(b, mod, scratchEnv(b), bin, "overlay")
 	if code != 0 {
 		b.Fatalf("bigfoot overlay: %s", overlay)
 	}
@@ -47,7 +47,7 @@ func BenchmarkOverlayBuild(b *testing.B) {
 				args = append(args, "-race")
 			}
 			if withOverlay {
-				args = append(args, "-overlay="+overlay)
+				args = append(args, "-overlay="+overlay, "-tags=bigfoot_overlay")
 			}
 			args = append(args, ".")
 			if out, code := runIn(b, mod, scratchEnv(b, "GOCACHE="+gocache), "go", args...); code != 0 {
@@ -88,4 +88,41 @@ func BenchmarkOverlayBuild(b *testing.B) {
 			}
 		})
 	}
+}
+
+// BenchmarkOverlayFiles times writing the overlay (parsing and patching
+// net's dial.go, writing three files) into an empty cache directory, and
+// finding it complete in the cache, which is what every later 'bigfoot
+// test' does. Neither includes the 'go env' that bigfoot runs first.
+//
+//	go test ./cmd/bigfoot -run '^$' -bench OverlayFiles
+func BenchmarkOverlayFiles(b *testing.B) {
+	env, err := goEnv("")
+	if err != nil {
+		b.Fatal(err)
+	}
+	dial, err := readDialGo(env.GOROOT)
+	if err != nil {
+		b.Fatal(err)
+	}
+	in := overlayInputs{GoRoot: env.GOROOT, GoVersion: env.GOVERSION, DialSrc: dial}
+	b.Run("first", func(b *testing.B) {
+		dir := b.TempDir()
+		for i := 0; b.Loop(); i++ {
+			if _, err := buildOverlay(filepath.Join(dir, fmt.Sprint(i)), in); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("cached", func(b *testing.B) {
+		dir := b.TempDir()
+		if _, err := buildOverlay(dir, in); err != nil {
+			b.Fatal(err)
+		}
+		for b.Loop() {
+			if _, err := buildOverlay(dir, in); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }

@@ -28,7 +28,7 @@ func testOverlayIntercepts(t *testing.T, buildFlags ...string) {
 	env := scratchEnv(t)
 	out := t.TempDir()
 
-	overlay, code := runIn(t, mod, env, bin, "overlay")
+	overlay, code := runInStdout(t, mod, env, bin, "overlay")
 	overlay = strings.TrimSpace(overlay)
 	if code != 0 || !filepath.IsAbs(overlay) {
 		t.Fatalf("bigfoot overlay: exit code %d, output %q", code, overlay)
@@ -44,7 +44,7 @@ func testOverlayIntercepts(t *testing.T, buildFlags ...string) {
 
 	hooked := filepath.Join(out, "hooked")
 	start := time.Now()
-	if msg, code := runIn(t, mod, env, "go", append(append([]string{"build", "-overlay=" + overlay}, buildFlags...), "-o", hooked, ".")...); code != 0 {
+	if msg, code := runIn(t, mod, env, "go", append(append([]string{"build", "-overlay=" + overlay, "-tags=bigfoot_overlay"}, buildFlags...), "-o", hooked, ".")...); code != 0 {
 		t.Fatalf("go build -overlay: %s", msg)
 	}
 	t.Logf("build under the overlay took %.1fs (includes rebuilding net and its dependants unless cached)", time.Since(start).Seconds())
@@ -64,5 +64,17 @@ func testOverlayIntercepts(t *testing.T, buildFlags ...string) {
 		if !strings.Contains(msg, want) {
 			t.Errorf("output lacks %q:\n%s", want, msg)
 		}
+	}
+}
+
+// TestTagWithoutOverlayFailsToLink builds testdata/dialprog with the build
+// tag but not the overlay: bigfoot's side of the link must fail loudly,
+// naming the missing function, rather than build a hook that net never
+// calls (which would let dials through while reporting transparent mode).
+func TestTagWithoutOverlayFailsToLink(t *testing.T) {
+	mod := scratchModule(t, "dialprog")
+	out, code := runIn(t, mod, scratchEnv(t), "go", "build", "-tags=bigfoot_overlay", "-o", filepath.Join(t.TempDir(), "prog"), ".")
+	if code == 0 || !strings.Contains(out, "net.bigfootSetDialHook") {
+		t.Errorf("go build -tags=bigfoot_overlay without the overlay: exit code %d, want a link error naming net.bigfootSetDialHook; output:\n%s", code, out)
 	}
 }

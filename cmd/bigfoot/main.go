@@ -1,17 +1,21 @@
 // Command bigfoot runs go test and go vet with bigfoot's transparent mode:
 // the standard library's net package is compiled with a hook in
-// net.(*Dialer).DialContext, through the go command's -overlay flag, so
-// that bigfoot can intercept net.Dial, net.DialTimeout, (*net.Dialer).DialContext
-// and http.Get without any change to the code under test.
+// net.(*Dialer).DialContext, through the go command's -overlay flag, and
+// the build tag bigfoot_overlay selects bigfoot's side of the link, so
+// that bigfoot can intercept net.Dial, net.DialTimeout,
+// (*net.Dialer).DialContext and http.Get without any change to the code
+// under test.
 //
 // Usage:
 //
-//	bigfoot test [go test flags] [packages]   run go test -overlay=... with the arguments unchanged
-//	bigfoot vet [go vet flags] [packages]     run go vet -overlay=... with the arguments unchanged
+//	bigfoot test [go test flags] [packages]   run go test -overlay=... -tags=bigfoot_overlay
+//	bigfoot vet [go vet flags] [packages]     run go vet -overlay=... -tags=bigfoot_overlay
 //	bigfoot overlay                           print the overlay file's path, creating it if needed
 //	bigfoot help                              print this help
 //
-// The overlay is kept under the user cache directory (or BIGFOOT_CACHE_DIR)
+// The build tag is merged with the tags the command line gives (-tags=a,b
+// or -tags a,b), or, when it gives none, with a -tags in GOFLAGS. The
+// overlay is kept under the user cache directory (or BIGFOOT_CACHE_DIR)
 // and reused, so the go build cache rebuilds net and its dependants once
 // per Go version rather than on every run.
 package main
@@ -25,32 +29,35 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
-	"path/filepath"
 	"strings"
 )
 
-// hookPkg is the package whose hook.go the overlay replaces.
-const hookPkg = "github.com/bigfoot-go/bigfoot/internal/netdialhook"
+// overlayTag is the build tag that selects bigfoot's side of the link to
+// the patched net package (internal/netdialhook/hook_overlay.go).
+const overlayTag = "bigfoot_overlay"
 
 const usage = `usage: bigfoot <command> [arguments]
 
 Commands:
-	test [go test flags] [packages]   run 'go test -overlay=OVERLAY' with the arguments unchanged
-	vet [go vet flags] [packages]     run 'go vet -overlay=OVERLAY' with the arguments unchanged
+	test [go test flags] [packages]   run 'go test -overlay=OVERLAY -tags=bigfoot_overlay' with the arguments
+	vet [go vet flags] [packages]     run 'go vet -overlay=OVERLAY -tags=bigfoot_overlay' with the arguments
 	overlay                           print the absolute path of OVERLAY, creating it if needed
 	help                              print this help
 
 OVERLAY compiles the standard library's net package with bigfoot's dial hook
-(transparent mode). To use it with the go command directly:
+(transparent mode); the build tag bigfoot_overlay links bigfoot to it. The
+tag is added to those given by -tags (or, without -tags, by GOFLAGS). To use
+the go command directly, pass both:
 
-	go test -overlay="$(bigfoot overlay)" ./...
-
-Run bigfoot inside a module that requires github.com/bigfoot-go/bigfoot,
-vendored or replaced by a local directory: the go command does not allow
-an overlay to replace files in the module cache.
+	go test -overlay="$(bigfoot overlay)" -tags=bigfoot_overlay ./...
 
 The overlay is cached under the user cache directory; set BIGFOOT_CACHE_DIR
 to keep it elsewhere.
+
+Under the overlay, dials outside every sandbox meet bigfoot's firewall:
+loopback and unix sockets are allowed, anything else is refused. The tests
+read BIGFOOT_ALLOW=rule,rule,... (more allowed addresses) and
+BIGFOOT_FIREWALL=off (the off switch); see bigfoot.Firewall.
 `
 
 func main() {
@@ -77,16 +84,17 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			fmt.Fprintln(stderr, err)
 			return 1
 		}
-		path, err := ensureOverlay("", env, nil)
+		path, err := ensureOverlay(env)
 		if err != nil {
 			fmt.Fprintln(stderr, err)
 			return 1
 		}
 		fmt.Fprintln(stdout, path)
+		fmt.Fprintf(stderr, "bigfoot: pass -tags=%s too, with -overlay=%s\n", overlayTag, path)
 		return 0
 	case "test", "vet":
 		// The go command insists that -C come first, and it changes the
-		// directory in which bigfoot must look for the module too.
+		// directory in which bigfoot must ask go for its settings too.
 		chdir, n := leadingChdir(rest)
 		env, err := goEnv(chdir)
 		if err != nil {
@@ -97,14 +105,15 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			fmt.Fprintln(stderr, err)
 			return 2
 		}
-		path, err := ensureOverlay(chdir, env, moduleFlags(cmd, rest))
+		path, err := ensureOverlay(env)
 		if err != nil {
 			fmt.Fprintln(stderr, err)
 			return 1
 		}
+		tags, others := splitTags(cmd, rest[n:], env.GOFLAGS)
 		args := append([]string{cmd}, rest[:n]...)
-		args = append(args, "-overlay="+path)
-		args = append(args, rest[n:]...)
+		args = append(args, "-overlay="+path, "-tags="+tags)
+		args = append(args, others...)
 		return runGo(args, stdin, stdout, stderr)
 	default:
 		fmt.Fprintf(stderr, "bigfoot: unknown command %q\n\n%s", cmd, usage)
@@ -152,49 +161,16 @@ func checkNoOverlayFlag(cmd string, args []string, goflags string) error {
 	return nil
 }
 
-// moduleFlags returns the -mod and -modfile flags in args, which decide
-// where go test finds the bigfoot module (module cache, vendor directory),
-// so that bigfoot's go list sees the same copy and the overlay replaces the
-// hook.go that is actually compiled.
-func moduleFlags(cmd string, args []string) []string {
-	var flags []string
-	for i := 0; i < len(args); i++ {
-		a := args[i]
-		if cmd == "test" && (a == "-args" || a == "--args") {
-			break
-		}
-		name, _, hasValue := strings.Cut(strings.TrimPrefix(strings.TrimPrefix(a, "-"), "-"), "=")
-		if !strings.HasPrefix(a, "-") || (name != "mod" && name != "modfile") {
-			continue
-		}
-		if hasValue {
-			flags = append(flags, a)
-		} else if i+1 < len(args) {
-			flags = append(flags, a, args[i+1])
-			i++
-		}
-	}
-	return flags
-}
-
 // isOverlayFlag reports whether a is -overlay in any of the spellings the
 // go command's flag parser accepts.
 func isOverlayFlag(a string) bool {
-	name, _, _ := strings.Cut(strings.TrimPrefix(strings.TrimPrefix(a, "-"), "-"), "=")
-	return strings.HasPrefix(a, "-") && name == "overlay"
+	name, _, _ := strings.Cut(a, "=")
+	return isFlag(name, "overlay")
 }
 
-// ensureOverlay finds the bigfoot module from dir ("" for the current
-// directory) with the given -mod and -modfile flags, and returns the path
-// of an up-to-date overlay file for the go installation described by env.
-func ensureOverlay(dir string, env goEnvVars, modFlags []string) (string, error) {
-	hookDir, err := goListDir(dir, hookPkg, modFlags)
-	if err != nil {
-		return "", err
-	}
-	if err := checkNotInModCache(hookDir, env.GOMODCACHE); err != nil {
-		return "", err
-	}
+// ensureOverlay returns the path of an up-to-date overlay file for the go
+// installation described by env.
+func ensureOverlay(env goEnvVars) (string, error) {
 	dial, err := readDialGo(env.GOROOT)
 	if err != nil {
 		return "", err
@@ -206,26 +182,66 @@ func ensureOverlay(dir string, env goEnvVars, modFlags []string) (string, error)
 	return buildOverlay(root, overlayInputs{
 		GoRoot:    env.GOROOT,
 		GoVersion: env.GOVERSION,
-		HookDir:   hookDir,
 		DialSrc:   dial,
 	})
 }
 
-// checkNotInModCache fails early, with advice, where the go command would
-// reject the overlay: it refuses to replace files under GOMODCACHE, and the
-// overlay must replace hookDir/hook.go.
-func checkNotInModCache(hookDir, modCache string) error {
-	if modCache == "" {
-		return nil
+// splitTags takes the -tags flags out of args (up to -args for go test)
+// and returns the build tags the go command should use with bigfoot's
+// added, comma-separated, and the other arguments in order. As in the go
+// command, the last -tags on the command line wins and replaces a -tags
+// in GOFLAGS; both -tags=a,b and -tags a,b are understood, as is the old
+// space-separated list.
+func splitTags(cmd string, args []string, goflags string) (tags string, others []string) {
+	var given string
+	for _, f := range strings.Fields(goflags) {
+		if name, value, ok := strings.Cut(f, "="); ok && isFlag(name, "tags") {
+			given = value
+		}
 	}
-	rel, err := filepath.Rel(modCache, hookDir)
-	if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
-		return nil
+	others = make([]string, 0, len(args))
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if cmd == "test" && (a == "-args" || a == "--args") {
+			others = append(others, args[i:]...)
+			break
+		}
+		name, value, hasValue := strings.Cut(a, "=")
+		switch {
+		case !isFlag(name, "tags"):
+			others = append(others, a)
+		case hasValue:
+			given = value
+		case i+1 < len(args):
+			given = args[i+1]
+			i++
+		default:
+			others = append(others, a) // -tags with no value: go reports it
+		}
 	}
-	return fmt.Errorf("bigfoot: %s is in the module cache (%s).\n"+
-		"The go command refuses -overlay replacements of files under GOMODCACHE, so transparent mode\n"+
-		"cannot be compiled in. Vendor your dependencies ('go mod vendor') or point a replace directive\n"+
-		"for github.com/bigfoot-go/bigfoot at a local copy.", hookPkg, hookDir)
+	list := strings.FieldsFunc(given, func(r rune) bool { return r == ',' || r == ' ' })
+	var merged []string
+	for _, tag := range append(list, overlayTag) {
+		if !contains(merged, tag) {
+			merged = append(merged, tag)
+		}
+	}
+	return strings.Join(merged, ","), others
+}
+
+// isFlag reports whether arg (without any =value) is the flag name, with
+// one dash or two, as the go command's flag parser accepts.
+func isFlag(arg, name string) bool {
+	return arg == "-"+name || arg == "--"+name
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
 }
 
 // goEnvVars are the settings of the go command on PATH that bigfoot uses.
@@ -233,18 +249,17 @@ func checkNotInModCache(hookDir, modCache string) error {
 // bigfoot may have been built by a different Go release than the one that
 // will compile the tests.
 type goEnvVars struct {
-	GOROOT     string
-	GOVERSION  string
-	GOFLAGS    string // includes 'go env -w' settings, unlike os.Getenv
-	GOMODCACHE string
+	GOROOT    string
+	GOVERSION string
+	GOFLAGS   string // includes 'go env -w' settings, unlike os.Getenv
 }
 
-// goEnv asks the go command on PATH, run in dir, for its GOROOT, GOVERSION,
-// GOFLAGS and GOMODCACHE. The directory matters because a module's toolchain line can
+// goEnv asks the go command on PATH, run in dir, for its GOROOT, GOVERSION
+// and GOFLAGS. The directory matters because a module's toolchain line can
 // make the go command switch to another Go release.
 func goEnv(dir string) (goEnvVars, error) {
 	var v goEnvVars
-	out, err := goOutput(dir, "env", "-json", "GOROOT", "GOVERSION", "GOFLAGS", "GOMODCACHE")
+	out, err := goOutput(dir, "env", "-json", "GOROOT", "GOVERSION", "GOFLAGS")
 	if err != nil {
 		return v, fmt.Errorf("bigfoot: go env: %w", err)
 	}
@@ -255,27 +270,6 @@ func goEnv(dir string) (goEnvVars, error) {
 		return v, errors.New("bigfoot: go env reported no GOROOT or GOVERSION")
 	}
 	return v, nil
-}
-
-// goListDir returns the source directory of pkg as the module in dir ("" for
-// the current directory) sees it, which may be this repository, the module cache, a replace target or
-// a vendor directory.
-func goListDir(dir, pkg string, modFlags []string) (string, error) {
-	args := append([]string{"list", "-f", "{{.Dir}}"}, modFlags...)
-	out, err := goOutput(dir, append(args, pkg)...)
-	if err != nil {
-		where := "the current directory"
-		if dir != "" {
-			where = dir
-		}
-		return "", fmt.Errorf("bigfoot: cannot find package %s from %s: %w\n"+
-			"Run bigfoot inside a module that requires github.com/bigfoot-go/bigfoot.", pkg, where, err)
-	}
-	pkgDir := strings.TrimSpace(string(out))
-	if pkgDir == "" || strings.Contains(pkgDir, "\n") {
-		return "", fmt.Errorf("bigfoot: go list %s printed %q, want one directory", pkg, out)
-	}
-	return pkgDir, nil
 }
 
 // goOutput runs the go command on PATH in dir ("" for the current

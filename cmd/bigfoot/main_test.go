@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -121,6 +122,28 @@ func runIn(t testing.TB, dir string, env []string, name string, args ...string) 
 	return "", 0
 }
 
+// runInStdout is runIn for a command whose standard output is a result:
+// it returns only that, and logs the standard error.
+func runInStdout(t testing.TB, dir string, env []string, name string, args ...string) (string, int) {
+	t.Helper()
+	cmd := exec.Command(name, args...)
+	cmd.Dir = dir
+	cmd.Env = env
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	t.Logf("%s %s: %v\nstderr: %s", filepath.Base(name), strings.Join(args, " "), err, stderr.String())
+	var exit *exec.ExitError
+	switch {
+	case err == nil:
+		return string(out), 0
+	case errors.As(err, &exit):
+		return string(out), exit.ExitCode()
+	}
+	t.Fatalf("running %s: %v", name, err)
+	return "", 0
+}
+
 func TestRunUsage(t *testing.T) {
 	tests := []struct {
 		args       []string
@@ -200,6 +223,10 @@ func TestBigfootTest(t *testing.T) {
 		{[]string{"test", "-count=many", "."}, 2, `invalid value "many" for flag -count`},
 		{[]string{"test", "-overlay=mine.json", "."}, 2, "'bigfoot overlay'"},
 		{[]string{"vet", "."}, 0, ""},
+		// The user's build tags are merged with bigfoot's, in both forms.
+		{[]string{"test", "-count=1", "-v", "-tags=foo", "-run", "^(TestFooTag|TestAvailable)$", "."}, 0, "--- PASS: TestFooTag"},
+		{[]string{"test", "-count=1", "-v", "-run", "^(TestFooTag|TestAvailable)$", "-tags", "foo", "."}, 0, "--- PASS: TestFooTag"},
+		{[]string{"vet", "-tags=foo", "."}, 0, ""},
 	}
 	for _, tt := range tests {
 		out, code := runIn(t, mod, env, bin, tt.args...)
@@ -209,8 +236,14 @@ func TestBigfootTest(t *testing.T) {
 		}
 	}
 
+	// And with a -tags in GOFLAGS, when the command line has none.
+	out, code := runIn(t, mod, append(env, "GOFLAGS=-mod=mod -tags=foo"), bin, "test", "-count=1", "-v", "-run", "^(TestFooTag|TestAvailable)$", ".")
+	if code != 0 || !strings.Contains(out, "--- PASS: TestFooTag") || !strings.Contains(out, "--- PASS: TestAvailable") {
+		t.Errorf("bigfoot test with GOFLAGS=-tags=foo: exit code %d\n%s", code, out)
+	}
+
 	// -C must stay first, and bigfoot must look for the module there.
-	out, code := runIn(t, t.TempDir(), env, bin, "test", "-C", mod, "-count=1", "-v", "-run", "^TestAvailable$", ".")
+	out, code = runIn(t, t.TempDir(), env, bin, "test", "-C", mod, "-count=1", "-v", "-run", "^TestAvailable$", ".")
 	if code != 0 || !strings.Contains(out, "--- PASS: TestAvailable") {
 		t.Errorf("bigfoot test -C: exit code %d\n%s", code, out)
 	}
@@ -240,23 +273,36 @@ func TestNetdialhookUnderOverlay(t *testing.T) {
 	}
 }
 
-func TestModuleFlags(t *testing.T) {
+func TestSplitTags(t *testing.T) {
 	tests := []struct {
-		cmd  string
-		args []string
-		want []string
+		cmd     string
+		args    []string
+		goflags string
+		tags    string
+		others  []string
 	}{
-		{"test", []string{"-run", "X", "."}, nil},
-		{"test", []string{"-mod=vendor", "-v", "."}, []string{"-mod=vendor"}},
-		{"test", []string{"-mod", "mod", "-modfile", "alt.mod", "."}, []string{"-mod", "mod", "-modfile", "alt.mod"}},
-		{"test", []string{"--mod=readonly"}, []string{"--mod=readonly"}},
-		{"test", []string{".", "-args", "-mod=vendor"}, nil},
-		{"vet", []string{".", "-mod=vendor"}, []string{"-mod=vendor"}},
-		{"test", []string{"-modcacherw", "."}, nil},
+		{"test", []string{"-run", "X", "."}, "", "bigfoot_overlay", []string{"-run", "X", "."}},
+		{"test", []string{"-tags=a,b", "-v", "."}, "", "a,b,bigfoot_overlay", []string{"-v", "."}},
+		{"test", []string{"-tags", "a,b", "."}, "", "a,b,bigfoot_overlay", []string{"."}},
+		{"test", []string{"--tags=a", "."}, "", "a,bigfoot_overlay", []string{"."}},
+		{"test", []string{"--tags", "a b", "."}, "", "a,b,bigfoot_overlay", []string{"."}}, // old space-separated form
+		{"vet", []string{".", "-tags=a"}, "", "a,bigfoot_overlay", []string{"."}},
+		// The last -tags wins, as in the go command; the tag is not doubled.
+		{"test", []string{"-tags=a", "-tags=b,bigfoot_overlay", "."}, "", "b,bigfoot_overlay", []string{"."}},
+		{"test", []string{"-tags=", "."}, "", "bigfoot_overlay", []string{"."}},
+		// GOFLAGS counts only when the command line has no -tags.
+		{"test", []string{"."}, "-mod=mod -tags=g1,g2", "g1,g2,bigfoot_overlay", []string{"."}},
+		{"test", []string{"-tags=a", "."}, "-tags=g", "a,bigfoot_overlay", []string{"."}},
+		{"test", []string{"."}, "--tags=g -tags=h", "h,bigfoot_overlay", []string{"."}},
+		// Arguments for the test binary are left alone.
+		{"test", []string{".", "-args", "-tags=x"}, "", "bigfoot_overlay", []string{".", "-args", "-tags=x"}},
+		{"vet", []string{"-args", "-tags=x"}, "", "x,bigfoot_overlay", []string{"-args"}},
+		{"test", []string{"-tagsx=1", "-tags"}, "", "bigfoot_overlay", []string{"-tagsx=1", "-tags"}},
 	}
 	for _, tt := range tests {
-		if got := moduleFlags(tt.cmd, tt.args); !slices.Equal(got, tt.want) {
-			t.Errorf("moduleFlags(%s, %q) = %q, want %q", tt.cmd, tt.args, got, tt.want)
+		tags, others := splitTags(tt.cmd, tt.args, tt.goflags)
+		if tags != tt.tags || !slices.Equal(others, tt.others) {
+			t.Errorf("splitTags(%s, %q, %q) = %q, %q; want %q, %q", tt.cmd, tt.args, tt.goflags, tags, others, tt.tags, tt.others)
 		}
 	}
 }
@@ -284,94 +330,98 @@ func TestLeadingChdir(t *testing.T) {
 	}
 }
 
-func TestOverlayOutsideBigfootModule(t *testing.T) {
+// TestOutsideBigfootModule runs bigfoot in a module that does not use
+// bigfoot: the overlay only touches GOROOT, so it works there too.
+func TestOutsideBigfootModule(t *testing.T) {
 	bin := bigfootBinary(t)
 	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, "go.mod"), []byte("module example.com/other\n\ngo 1.24\n"), 0o644); err != nil {
-		t.Fatal(err)
+	files := map[string]string{
+		"go.mod":        "module example.com/other\n\ngo 1.24\n",
+		"other_test.go": "package other\n\nimport \"testing\"\n\nfunc TestOther(t *testing.T) {}\n",
 	}
-	out, code := runIn(t, dir, scratchEnv(t), bin, "overlay")
-	if code != 1 || !strings.Contains(out, "cannot find package "+hookPkg+" from the current directory") {
-		t.Errorf("bigfoot overlay outside a bigfoot module: exit code %d, output:\n%s", code, out)
-	}
-}
-
-func TestCheckNotInModCache(t *testing.T) {
-	mc := filepath.Join(string(filepath.Separator), "home", "u", "go", "pkg", "mod")
-	for dir, wantErr := range map[string]bool{
-		filepath.Join(mc, "github.com", "bigfoot-go", "bigfoot@v1.0.0", "internal", "netdialhook"): true,
-		filepath.Join(string(filepath.Separator), "src", "bigfoot", "internal", "netdialhook"):     false,
-		mc + "x": false,
-	} {
-		if err := checkNotInModCache(dir, mc); (err != nil) != wantErr {
-			t.Errorf("checkNotInModCache(%s) = %v, want error %v", dir, err, wantErr)
+	for name, data := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(data), 0o644); err != nil {
+			t.Fatal(err)
 		}
 	}
-	if err := checkNotInModCache(mc, ""); err != nil {
-		t.Errorf("checkNotInModCache with no GOMODCACHE = %v", err)
+	env := scratchEnv(t)
+	out, code := runIn(t, dir, env, bin, "overlay")
+	if code != 0 || !strings.Contains(out, "overlay.json") || !strings.Contains(out, "pass -tags=bigfoot_overlay") {
+		t.Errorf("bigfoot overlay outside a bigfoot module: exit code %d, output:\n%s", code, out)
+	}
+	out, code = runIn(t, dir, env, bin, "test", "-count=1", "-v", ".")
+	if code != 0 || !strings.Contains(out, "--- PASS: TestOther") {
+		t.Errorf("bigfoot test outside a bigfoot module: exit code %d, output:\n%s", code, out)
 	}
 }
 
-// TestModuleCacheAndVendor uses bigfoot the way a user's module would get
-// it, as a versioned dependency from a (file-based, offline) proxy. The go
-// command refuses overlays of files in the module cache, so bigfoot must
-// say so clearly; vendoring puts the files in the module and works.
-func TestModuleCacheAndVendor(t *testing.T) {
+// TestModuleCache uses bigfoot the way a user's module gets it: as a
+// versioned dependency, downloaded (from an offline, file-based proxy) into
+// the module cache, whose files the go command refuses to overlay. The
+// build tag selects bigfoot's side of the link, so transparent mode works
+// from there, and from a vendor directory too.
+func TestModuleCache(t *testing.T) {
 	bin := bigfootBinary(t)
 	proxy := t.TempDir()
 	writeModuleZip(t, proxy, "v0.0.1")
 
 	mod := t.TempDir()
+	// The module path lets the tests import bigfoot's internal/netdialhook.
 	gomod := "module " + scratchModulePath + "\n\ngo 1.24\n\nrequire github.com/bigfoot-go/bigfoot v0.0.1\n"
 	if err := os.WriteFile(filepath.Join(mod, "go.mod"), []byte(gomod), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.CopyFS(mod, os.DirFS(filepath.Join("testdata", "passfail"))); err != nil {
+	if err := os.CopyFS(mod, os.DirFS(filepath.Join("testdata", "modcache"))); err != nil {
 		t.Fatal(err)
 	}
+	modCache := t.TempDir()
 	env := append(scratchEnv(t),
 		"GOPROXY=file://"+filepath.ToSlash(proxy),
 		"GOSUMDB=off",
-		"GOMODCACHE="+t.TempDir(),
+		"GOMODCACHE="+modCache,
 		"GOFLAGS=-mod=mod -modcacherw", // so that t.TempDir can remove the cache
 	)
 
-	out, code := runIn(t, mod, env, bin, "test", "-run", "^TestAvailable$", ".")
-	if code != 1 || !strings.Contains(out, "is in the module cache") || !strings.Contains(out, "go mod vendor") {
-		t.Errorf("bigfoot test with bigfoot in the module cache: exit code %d, output:\n%s", code, out)
+	out, code := runInStdout(t, mod, env, "go", "list", "-f", "{{.Dir}}", "github.com/bigfoot-go/bigfoot/internal/netdialhook")
+	if code != 0 {
+		t.Fatalf("go list: %s", out)
+	}
+	if dir := strings.TrimSpace(out); !strings.HasPrefix(dir, modCache+string(filepath.Separator)) {
+		t.Fatalf("bigfoot is at %s, want it in the module cache %s", dir, modCache)
 	}
 
-	// The refusal is the go command's own; if a Go release lifts it, this
-	// fails and bigfoot's check can go.
-	dir, code := runIn(t, mod, env, "go", "list", "-f", "{{.Dir}}", hookPkg)
-	if code != 0 {
-		t.Fatalf("go list: %s", dir)
+	want := []string{"--- PASS: TestAvailable", "--- PASS: TestNetDialScripted"}
+	check := func(what string, out string, code int) {
+		t.Helper()
+		for _, w := range want {
+			if code != 0 || !strings.Contains(out, w) {
+				t.Errorf("%s: exit code %d, want 0 and output containing %q; output:\n%s", what, code, w, out)
+				return
+			}
+		}
 	}
-	in := testInputs(t)
-	in.HookDir = strings.TrimSpace(dir)
-	overlay, err := buildOverlay(t.TempDir(), in)
-	if err != nil {
-		t.Fatal(err)
-	}
-	out, code = runIn(t, mod, env, "go", "test", "-overlay="+overlay, "-run", "^TestAvailable$", ".")
-	if code == 0 || !strings.Contains(out, "must not be replaced") {
-		t.Errorf("go test -overlay replacing a module cache file: exit code %d, output:\n%s", code, out)
+	out, code = runIn(t, mod, env, bin, "test", "-count=1", "-v", ".")
+	check("bigfoot test with bigfoot in the module cache", out, code)
+	if out, code := runIn(t, mod, env, bin, "vet", "."); code != 0 {
+		t.Errorf("bigfoot vet with bigfoot in the module cache: exit code %d\n%s", code, out)
 	}
 
 	if out, code := runIn(t, mod, env, "go", "mod", "vendor"); code != 0 {
 		t.Fatalf("go mod vendor: %s", out)
 	}
-	// -mod=vendor on the command line, overriding GOFLAGS=-mod=mod, must
-	// reach bigfoot's go list too, or the overlay would replace the wrong
-	// copy of hook.go.
-	out, code = runIn(t, mod, env, bin, "test", "-mod=vendor", "-count=1", "-v", "-run", "^TestAvailable$", ".")
-	if code != 0 || !strings.Contains(out, "--- PASS: TestAvailable") {
-		t.Errorf("bigfoot test with bigfoot vendored: exit code %d, output:\n%s", code, out)
+	out, code = runIn(t, mod, env, bin, "test", "-mod=vendor", "-count=1", "-v", ".")
+	check("bigfoot test with bigfoot vendored", out, code)
+
+	// Without bigfoot the tests see no hook, and the dial is not scripted.
+	out, code = runIn(t, mod, env, "go", "test", "-count=1", "-run=^TestAvailable$", ".")
+	if code != 1 || !strings.Contains(out, "not built with the bigfoot overlay") {
+		t.Errorf("go test without bigfoot: exit code %d, want 1; output:\n%s", code, out)
 	}
 }
 
-// writeModuleZip puts this repository's go.mod and netdialhook package into
-// a file-based module proxy under dir as the given version.
+// writeModuleZip puts this repository's module (go.mod and the non-test
+// Go files of every package) into a file-based module proxy under dir as
+// the given version, in the layout of GOPROXY=file://.
 func writeModuleZip(t *testing.T, dir, version string) {
 	t.Helper()
 	root := repoRoot(t)
@@ -385,29 +435,39 @@ func writeModuleZip(t *testing.T, dir, version string) {
 	}
 	var zbuf bytes.Buffer
 	zw := zip.NewWriter(&zbuf)
-	add := func(name string, data []byte) {
-		w, err := zw.Create("github.com/bigfoot-go/bigfoot@" + version + "/" + name)
+	err = filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
-			t.Fatal(err)
+			return err
 		}
-		if _, err := w.Write(data); err != nil {
-			t.Fatal(err)
+		rel, err := filepath.Rel(root, path)
+		if err != nil {
+			return err
 		}
-	}
-	add("go.mod", gomod)
-	files, err := filepath.Glob(filepath.Join(root, "internal", "netdialhook", "*.go"))
+		if d.IsDir() {
+			if rel != "." && (strings.HasPrefix(d.Name(), ".") || d.Name() == "testdata" || d.Name() == "vendor") {
+				return filepath.SkipDir
+			}
+			if _, err := os.Stat(filepath.Join(path, "go.mod")); rel != "." && err == nil {
+				return filepath.SkipDir // another module
+			}
+			return nil
+		}
+		if rel != "go.mod" && (!strings.HasSuffix(rel, ".go") || strings.HasSuffix(rel, "_test.go")) {
+			return nil
+		}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		w, err := zw.Create("github.com/bigfoot-go/bigfoot@" + version + "/" + filepath.ToSlash(rel))
+		if err != nil {
+			return err
+		}
+		_, err = w.Write(data)
+		return err
+	})
 	if err != nil {
 		t.Fatal(err)
-	}
-	for _, f := range files {
-		if strings.HasSuffix(f, "_test.go") {
-			continue
-		}
-		data, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		add("internal/netdialhook/"+filepath.Base(f), data)
 	}
 	if err := zw.Close(); err != nil {
 		t.Fatal(err)

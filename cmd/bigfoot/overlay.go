@@ -2,7 +2,6 @@ package main
 
 import (
 	"crypto/sha256"
-	_ "embed"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -15,14 +14,7 @@ import (
 
 // generatorVersion is part of the cache key. Bump it when the generated
 // files change in a way the other hash inputs do not capture.
-const generatorVersion = "bigfoot-overlay-1"
-
-// linkedHookSrc replaces internal/netdialhook/hook.go under the overlay.
-// It lives here, not in that package, so a plain build never compiles the
-// go:linkname to a symbol that only the patched net package defines.
-//
-//go:embed hook_linked.go.txt
-var linkedHookSrc []byte
+const generatorVersion = "bigfoot-overlay-2"
 
 // Names of the files in an overlay directory. overlay.json is written
 // last, so its presence means the directory is complete.
@@ -30,17 +22,18 @@ const (
 	overlayJSONName = "overlay.json"
 	netDialName     = "net_dial.go"
 	netHookDeclName = "net_bigfoot_dialhook.go"
-	linkedHookName  = "netdialhook_hook.go"
 )
 
 // addedNetFile is the file the overlay adds to $GOROOT/src/net.
 const addedNetFile = "bigfoot_dialhook.go"
 
-// overlayInputs is everything an overlay depends on.
+// overlayInputs is everything an overlay depends on. The overlay touches
+// only GOROOT: bigfoot's side of the link is selected by the build tag
+// bigfoot_overlay, because the go command refuses overlays of files in
+// the module cache, where users' copies of bigfoot live.
 type overlayInputs struct {
 	GoRoot    string // from go env GOROOT
 	GoVersion string // from go env GOVERSION
-	HookDir   string // directory of github.com/bigfoot-go/bigfoot/internal/netdialhook
 	DialSrc   []byte // contents of $GOROOT/src/net/dial.go
 }
 
@@ -62,9 +55,11 @@ func overlayDir(cacheRoot string, in overlayInputs) string {
 	for _, part := range [][]byte{
 		[]byte(generatorVersion),
 		[]byte(in.GoRoot),
-		[]byte(in.HookDir),
 		in.DialSrc,
-		linkedHookSrc,
+		// The generated code, so that editing it cannot reuse a stale
+		// overlay even if generatorVersion is not bumped.
+		[]byte(dialHookStmt),
+		[]byte(hookDeclFile),
 	} {
 		// Length-prefixed so that adjacent inputs cannot run together.
 		fmt.Fprintf(h, "%d:", len(part))
@@ -119,7 +114,6 @@ func buildOverlay(cacheRoot string, in overlayInputs) (string, error) {
 	ov := overlayJSON{Replace: map[string]string{
 		dialPath: filepath.Join(dir, netDialName),
 		filepath.Join(filepath.Dir(dialPath), addedNetFile): filepath.Join(dir, netHookDeclName),
-		filepath.Join(in.HookDir, "hook.go"):                filepath.Join(dir, linkedHookName),
 	}}
 	js, err := json.MarshalIndent(ov, "", "\t")
 	if err != nil {
@@ -133,7 +127,6 @@ func buildOverlay(cacheRoot string, in overlayInputs) (string, error) {
 	}{
 		{netDialName, patched},
 		{netHookDeclName, []byte(hookDeclFile)},
-		{linkedHookName, linkedHookSrc},
 		{overlayJSONName, append(js, '\n')},
 	} {
 		if err := writeFileAtomic(filepath.Join(dir, f.name), f.data); err != nil {
@@ -145,7 +138,7 @@ func buildOverlay(cacheRoot string, in overlayInputs) (string, error) {
 
 // complete reports whether dir holds every file of an overlay.
 func complete(dir string) bool {
-	for _, name := range []string{overlayJSONName, netDialName, netHookDeclName, linkedHookName} {
+	for _, name := range []string{overlayJSONName, netDialName, netHookDeclName} {
 		fi, err := os.Stat(filepath.Join(dir, name))
 		if err != nil || !fi.Mode().IsRegular() {
 			return false

@@ -3,10 +3,6 @@ package main
 import (
 	"bytes"
 	"encoding/json"
-	"go/ast"
-	"go/format"
-	"go/parser"
-	"go/token"
 	"os"
 	"path/filepath"
 	"slices"
@@ -15,15 +11,13 @@ import (
 	"testing"
 )
 
-// testInputs are overlay inputs for the installed Go with a made-up
-// module directory.
+// testInputs are overlay inputs for the installed Go.
 func testInputs(t *testing.T) overlayInputs {
 	t.Helper()
 	path, src, version := installedDialGo(t)
 	return overlayInputs{
 		GoRoot:    filepath.Dir(filepath.Dir(filepath.Dir(path))),
 		GoVersion: version,
-		HookDir:   "/mod/internal/netdialhook",
 		DialSrc:   src,
 	}
 }
@@ -55,7 +49,6 @@ func TestBuildOverlay(t *testing.T) {
 	want := map[string][]byte{
 		dialPath: nil, // checked below
 		filepath.Join(in.GoRoot, "src", "net", addedNetFile): []byte(hookDeclFile),
-		"/mod/internal/netdialhook/hook.go":                  linkedHookSrc,
 	}
 	if len(ov.Replace) != len(want) {
 		t.Errorf("overlay replaces %d files, want %d: %v", len(ov.Replace), len(want), ov.Replace)
@@ -96,7 +89,7 @@ func TestBuildOverlay(t *testing.T) {
 	}
 
 	// A directory missing a file is completed.
-	os.Remove(filepath.Join(dir, linkedHookName))
+	os.Remove(filepath.Join(dir, netHookDeclName))
 	if _, err := buildOverlay(root, in); err != nil {
 		t.Fatal(err)
 	}
@@ -107,7 +100,6 @@ func TestBuildOverlay(t *testing.T) {
 	// Any change of input moves to another directory.
 	for name, change := range map[string]func(*overlayInputs){
 		"GoRoot":  func(in *overlayInputs) { in.GoRoot += "x" },
-		"HookDir": func(in *overlayInputs) { in.HookDir += "x" },
 		"DialSrc": func(in *overlayInputs) { in.DialSrc = append(slices.Clone(in.DialSrc), '\n') },
 	} {
 		in2 := in
@@ -149,7 +141,7 @@ func TestBuildOverlayConcurrent(t *testing.T) {
 	for _, e := range entries {
 		names = append(names, e.Name())
 	}
-	want := []string{linkedHookName, netHookDeclName, netDialName, overlayJSONName}
+	want := []string{netHookDeclName, netDialName, overlayJSONName}
 	slices.Sort(want)
 	if !slices.Equal(names, want) {
 		t.Errorf("overlay directory holds %v, want %v (no temporary files left)", names, want)
@@ -176,73 +168,4 @@ func TestSafeName(t *testing.T) {
 			t.Errorf("safeName(%q) = %q, want %q", in, got, want)
 		}
 	}
-}
-
-// TestLinkedHookMatchesPlain keeps the two variants of hook.go in step:
-// the overlay variant must be formatted, link to the variable the net
-// patch declares, and have exactly the exported API and docs of the
-// plain variant.
-func TestLinkedHookMatchesPlain(t *testing.T) {
-	formatted, err := format.Source(linkedHookSrc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Equal(formatted, linkedHookSrc) {
-		t.Error("hook_linked.go.txt is not gofmt-formatted")
-	}
-	if !bytes.Contains(linkedHookSrc, []byte("\n//go:linkname netHook net."+hookVar+"\n")) {
-		t.Errorf("hook_linked.go.txt does not link netHook to net.%s", hookVar)
-	}
-
-	plain, err := os.ReadFile(filepath.Join("..", "..", "internal", "netdialhook", "hook.go"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	gotAPI := exportedAPI(t, "hook_linked.go.txt", linkedHookSrc)
-	wantAPI := exportedAPI(t, "hook.go", plain)
-	if !slices.Equal(gotAPI, wantAPI) {
-		t.Errorf("exported API of the overlay variant:\n%s\nof hook.go:\n%s",
-			strings.Join(gotAPI, "\n"), strings.Join(wantAPI, "\n"))
-	}
-}
-
-// exportedAPI lists the package name and each exported declaration of a
-// file with its doc comment and signature, bodies left out.
-func exportedAPI(t *testing.T, name string, src []byte) []string {
-	t.Helper()
-	fset := token.NewFileSet()
-	f, err := parser.ParseFile(fset, name, src, parser.ParseComments)
-	if err != nil {
-		t.Fatal(err)
-	}
-	api := []string{"package " + f.Name.Name}
-	for _, d := range f.Decls {
-		switch d := d.(type) {
-		case *ast.FuncDecl:
-			if !d.Name.IsExported() {
-				continue
-			}
-			var sig bytes.Buffer
-			if err := format.Node(&sig, fset, &ast.FuncDecl{Recv: d.Recv, Name: d.Name, Type: d.Type}); err != nil {
-				t.Fatal(err)
-			}
-			api = append(api, d.Doc.Text()+sig.String())
-		case *ast.GenDecl:
-			for _, s := range d.Specs {
-				var names []*ast.Ident
-				switch s := s.(type) {
-				case *ast.TypeSpec:
-					names = []*ast.Ident{s.Name}
-				case *ast.ValueSpec:
-					names = s.Names
-				}
-				for _, n := range names {
-					if n.IsExported() {
-						api = append(api, d.Tok.String()+" "+n.Name)
-					}
-				}
-			}
-		}
-	}
-	return api
 }

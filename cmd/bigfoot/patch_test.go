@@ -192,7 +192,7 @@ func TestHookDeclFileIsFormatted(t *testing.T) {
 	if string(got) != hookDeclFile {
 		t.Errorf("hookDeclFile is not gofmt-formatted; gofmt gives:\n%s", got)
 	}
-	if !strings.Contains(hookDeclFile, "\n//go:linkname "+hookVar+"\n") {
-		t.Error("hookDeclFile does not push the symbol with a bare go:linkname")
+	if !strings.Contains(hookDeclFile, "\n//go:linkname "+hookSetter+"\nfunc "+hookSetter+"(") {
+		t.Error("hookDeclFile does not push the setter with a bare go:linkname")
 	}
 }

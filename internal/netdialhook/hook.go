@@ -1,9 +1,10 @@
+//go:build !bigfoot_overlay
+
 package netdialhook
 
-// This file is the variant compiled without the bigfoot overlay. The overlay
-// replaces it (same path) with a variant that links to net's hook variable;
-// the bigfoot command keeps that variant's source. Keep the exported API of
-// the two in step: a test in cmd/bigfoot compares them.
+// This file is compiled without the bigfoot_overlay build tag; with it,
+// hook_overlay.go replaces it. Keep the exported API and docs of the two in
+// step: a test in this package compares them.
 
 // Available reports whether this binary was compiled with the bigfoot overlay (transparent mode).
 func Available() bool { return false }

@@ -31,15 +31,15 @@ var (
 
 // hook answers dials to fakeAddr with an in-memory HTTP server and lets
 // all others through.
-func hook(ctx context.Context, network, address string) (bool, net.Conn, error) {
+func hook(ctx context.Context, network, address string) (bool, context.Context, net.Conn, error) {
 	calls.Add(1)
 	if address != fakeAddr {
-		return false, nil, nil
+		return false, nil, nil, nil
 	}
 	hits.Add(1)
 	client, server := net.Pipe()
 	go serveOne(server)
-	return true, client, nil
+	return true, nil, client, nil
 }
 
 // serveOne answers one HTTP request with a body naming the request path.

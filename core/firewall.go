@@ -1,0 +1,347 @@
+package core
+
+import (
+	"context"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+)
+
+// The firewall decides the dials that transparent mode intercepts outside
+// every sandbox (see ActiveSandbox): those are not answered from a script,
+// so each either goes to the network or is refused with a
+// *GuardedCallError. Loopback and unix sockets are allowed by default, so
+// that httptest servers and local daemons keep working; rules allow more,
+// or deny loopback, for the whole process (SetFirewall and the
+// environment) or while a test runs (AddDialRules). Dials inside a sandbox
+// never reach the firewall: the sandbox answers them.
+//
+// Rules are read from the environment once, when the first dial needs them:
+//
+//	BIGFOOT_FIREWALL=off     allow every dial outside sandboxes (for migrating a suite)
+//	BIGFOOT_ALLOW=r1,r2,...  allow these rules (see DialRules) as SetFirewall's Allow does
+const (
+	EnvFirewall = "BIGFOOT_FIREWALL"
+	EnvAllow    = "BIGFOOT_ALLOW"
+)
+
+// FirewallConfig is the process-wide policy for dials outside sandboxes.
+// The zero value is the default: loopback and unix sockets allowed,
+// everything else refused.
+type FirewallConfig struct {
+	// Allow lists rules (see DialRules) for addresses that may be dialed
+	// for real outside sandboxes.
+	Allow []string
+	// DenyLoopback refuses loopback dials too, unless an Allow rule (of
+	// the process or of a running test) names them.
+	DenyLoopback bool
+	// Off allows every dial outside sandboxes: the firewall's off switch,
+	// for migrating a suite. Dials inside sandboxes are still scripted.
+	Off bool
+}
+
+// ownedRules are allow rules and who set them, for messages.
+type ownedRules struct {
+	owner string // e.g. `bigfoot.AllowDial(t, ...) in TestX`, "BIGFOOT_ALLOW"
+	rules *DialRules
+}
+
+// testRules are the rules a running test added with AddDialRules.
+type testRules struct {
+	owner        string
+	allow        *DialRules
+	denyLoopback bool
+}
+
+// fwSnapshot is the policy in force, rebuilt on every change and read
+// without locks.
+type fwSnapshot struct {
+	off      string // who switched the firewall off, or ""
+	denyLoop string // who denied loopback, or ""
+	// fastAllow is what FirewallAllowsFast needs to know: fastLoopback,
+	// fastNoLoopback or fastOff.
+	fastAllow uint8
+	allow     []ownedRules
+	problem   string // an environment variable that could not be read, or ""
+}
+
+var firewall struct {
+	mu      sync.Mutex
+	project FirewallConfig // its Allow is in rules, parsed
+	rules   *DialRules
+	envOnce sync.Once
+	env     struct {
+		off     bool
+		allow   *DialRules
+		problem string
+	}
+	tests []*testRules
+	snap  atomic.Pointer[fwSnapshot]
+}
+
+// readFirewallEnv reads the environment variables, once, when the policy is
+// first needed: during a test rather than at start-up, so that go test
+// sees the variables and keys its cache of test results on them.
+func readFirewallEnv() {
+	switch v := os.Getenv(EnvFirewall); v {
+	case "", "on":
+	case "off":
+		firewall.env.off = true
+	default:
+		firewall.env.problem = EnvFirewall + "=" + strconv.Quote(v) + " is neither on nor off, so the firewall stays on"
+	}
+	if v := os.Getenv(EnvAllow); v != "" {
+		rules, err := ParseDialRules(v)
+		if err != nil {
+			firewall.env.problem = EnvAllow + " is ignored: " + strings.ReplaceAll(err.Error(), "\n", "; ")
+		} else {
+			firewall.env.allow = rules
+		}
+	}
+}
+
+// policy returns the policy in force.
+func policy() *fwSnapshot {
+	if s := firewall.snap.Load(); s != nil {
+		return s
+	}
+	return firstPolicy()
+}
+
+func firstPolicy() *fwSnapshot {
+	firewall.mu.Lock()
+	defer firewall.mu.Unlock()
+	if firewall.snap.Load() == nil {
+		rebuildFirewall()
+	}
+	return firewall.snap.Load()
+}
+
+// rebuildFirewall publishes the policy in force. Call with firewall.mu held.
+func rebuildFirewall() {
+	firewall.envOnce.Do(readFirewallEnv)
+	s := &fwSnapshot{problem: firewall.env.problem}
+	switch {
+	case firewall.env.off:
+		s.off = EnvFirewall + "=off"
+	case firewall.project.Off:
+		s.off = "bigfoot.SetFirewall(bigfoot.Firewall{Off: true})"
+	}
+	if firewall.project.DenyLoopback {
+		s.denyLoop = "bigfoot.SetFirewall(bigfoot.Firewall{DenyLoopback: true})"
+	}
+	if firewall.rules.Len() > 0 {
+		s.allow = append(s.allow, ownedRules{"bigfoot.SetFirewall", firewall.rules})
+	}
+	if firewall.env.allow.Len() > 0 {
+		s.allow = append(s.allow, ownedRules{EnvAllow, firewall.env.allow})
+	}
+	for _, t := range firewall.tests {
+		if t.denyLoopback && s.denyLoop == "" {
+			s.denyLoop = t.owner
+		}
+		if t.allow.Len() > 0 {
+			s.allow = append(s.allow, ownedRules{t.owner, t.allow})
+		}
+	}
+	switch {
+	case s.off != "":
+		s.fastAllow = fastOff
+	case s.denyLoop != "":
+		s.fastAllow = fastNoLoopback
+	}
+	firewall.snap.Store(s)
+}
+
+// SetFirewall replaces the process-wide policy, typically once in
+// TestMain. An invalid rule leaves the policy as it was and is returned as
+// a *DialRuleError. BIGFOOT_FIREWALL=off in the environment overrides it.
+func SetFirewall(cfg FirewallConfig) error {
+	rules, err := ParseDialRules(cfg.Allow...)
+	if err != nil {
+		return err
+	}
+	firewall.mu.Lock()
+	defer firewall.mu.Unlock()
+	firewall.project, firewall.rules = cfg, rules
+	rebuildFirewall()
+	return nil
+}
+
+// AddDialRules adds allow rules and, if denyLoopback, the denial of
+// loopback, until remove is called (by the test's cleanup). owner names
+// who added them in messages, as Go code. They apply to every dial outside
+// a sandbox while they are in force, whichever goroutine or test makes it:
+// a dial outside every sandbox belongs to no test.
+func AddDialRules(owner string, allow []string, denyLoopback bool) (remove func(), err error) {
+	rules, err := ParseDialRules(allow...)
+	if err != nil {
+		return nil, err
+	}
+	t := &testRules{owner: owner, allow: rules, denyLoopback: denyLoopback}
+	firewall.mu.Lock()
+	firewall.tests = append(firewall.tests, t)
+	rebuildFirewall()
+	firewall.mu.Unlock()
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			firewall.mu.Lock()
+			defer firewall.mu.Unlock()
+			for i, x := range firewall.tests {
+				if x == t {
+					firewall.tests = append(firewall.tests[:i], firewall.tests[i+1:]...)
+					break
+				}
+			}
+			rebuildFirewall()
+		})
+	}, nil
+}
+
+// FirewallAllowsFast reports whether the firewall lets a dial through
+// without looking at any rule: it is off, the network is a unix socket, or
+// the address is a loopback IP literal with a port and loopback is not
+// denied. It does not allocate and takes no lock; when it reports false,
+// CheckDial decides.
+func FirewallAllowsFast(network, address string) bool {
+	// First the address of nearly every httptest server, with no switch.
+	if len(address) > 10 && address[:10] == "127.0.0.1:" && policy().fastAllow == fastLoopback {
+		return true
+	}
+	return firewallAllowsFast(network, address)
+}
+
+func firewallAllowsFast(network, address string) bool {
+	switch policy().fastAllow {
+	case fastLoopback:
+		return loopbackLiteral(address) || isUnixNetwork(network)
+	case fastNoLoopback:
+		return isUnixNetwork(network)
+	}
+	return true
+}
+
+// Values of fwSnapshot.fastAllow.
+const (
+	fastLoopback   = iota // loopback and unix allowed: the default
+	fastNoLoopback        // loopback denied
+	fastOff               // the firewall is off
+)
+
+// CheckDial decides a dial made outside every sandbox. It returns the rule
+// that allows it (for instance `"10.0.0.0/8" (bigfoot.SetFirewall)`), or
+// the *GuardedCallError that refuses it, naming plugin, the rule that
+// refused and how to allow it.
+func CheckDial(plugin, network, address string) (allowedBy string, refused *GuardedCallError) {
+	s := policy()
+	if s.off != "" {
+		return s.off, nil
+	}
+	d := parseDialAddr(network, address)
+	for _, o := range s.allow {
+		for i := range o.rules.rules {
+			if r := &o.rules.rules[i]; r.matches(&d) {
+				return strconv.Quote(r.text) + " (" + o.owner + ")", nil
+			}
+		}
+	}
+	loopback := !d.unix && d.isLoopback()
+	switch {
+	case d.unix:
+		return `"unix" (default)`, nil
+	case loopback && s.denyLoop == "":
+		return `"loopback" (default)`, nil
+	}
+
+	var reason strings.Builder
+	if loopback {
+		reason.WriteString("loopback dials outside sandboxes are denied by ")
+		reason.WriteString(s.denyLoop)
+		reason.WriteString(", and no allow rule names this address")
+	} else {
+		reason.WriteString("the dial is outside every sandbox, and no firewall rule allows it; outside sandboxes the firewall allows ")
+		if s.denyLoop == "" {
+			reason.WriteString(`"loopback", `)
+		}
+		reason.WriteString(`"unix" (default)`)
+		for _, o := range s.allow {
+			reason.WriteString(", ")
+			reason.WriteString(o.rules.String())
+			reason.WriteString(" (")
+			reason.WriteString(o.owner)
+			reason.WriteString(")")
+		}
+	}
+	if s.problem != "" {
+		reason.WriteString("; ")
+		reason.WriteString(s.problem)
+	}
+	script := "// or answer it from a script: make the dial inside bf.Sandbox, with a session from bf.Socket().NewSession()"
+	if n := registry.open.Load(); n > 1 {
+		// The dial was not routed although sandboxes are open: it came
+		// from a goroutine no sandbox started, and carried no sandbox.
+		reason.WriteString("; ")
+		reason.WriteString(strconv.Itoa(int(n)))
+		reason.WriteString(" sandboxes are open, but the dialing goroutine was started by none of them and its context carries none")
+		script = "// or answer it from the script of the sandbox it belongs to: dial with a context that carries it\n" +
+			"conn, err := (&net.Dialer{}).DialContext(bf.Context(ctx), " + strconv.Quote(network) + ", " + strconv.Quote(address) + ")"
+	}
+	rule := strconv.Quote(address) // the rule that allows exactly this dial
+	return "", &GuardedCallError{
+		Plugin: plugin, Op: "dial", Network: network, Address: address,
+		Reason: reason.String(),
+		Fix: "// let this test dial it for real:\n" +
+			"bigfoot.AllowDial(t, " + rule + ")\n" +
+			"// or every test of the package, in TestMain (or set " + EnvAllow + "):\n" +
+			"bigfoot.SetFirewall(bigfoot.Firewall{Allow: []string{" + rule + "}})\n" +
+			script,
+	}
+}
+
+// live holds the verifiers of running tests (Track), to which a refused
+// dial is attributed when it is the only one.
+var live struct {
+	mu  sync.Mutex
+	set map[*Verifier]struct{}
+}
+
+// Track marks v as bound to a running test until untrack is called (from
+// the test's cleanup), so that a dial the firewall refuses while v's test is
+// the only one running is reported to it (see DialOwner).
+func Track(v *Verifier) (untrack func()) {
+	live.mu.Lock()
+	if live.set == nil {
+		live.set = map[*Verifier]struct{}{}
+	}
+	live.set[v] = struct{}{}
+	live.mu.Unlock()
+	return func() {
+		live.mu.Lock()
+		delete(live.set, v)
+		live.mu.Unlock()
+	}
+}
+
+// DialOwner returns the verifier to which a call made outside every sandbox
+// with ctx is attributed: the one ctx carries (WithSandbox), whose sandbox
+// has closed; else the only verifier of a running test (Track), if there
+// is exactly one. It returns nil when the call belongs to no one in
+// particular, as with parallel tests.
+func DialOwner(ctx context.Context) *Verifier {
+	if ctx != nil {
+		if v, _ := ctx.Value(sandboxKey{}).(*Verifier); v != nil {
+			return v
+		}
+	}
+	live.mu.Lock()
+	defer live.mu.Unlock()
+	if len(live.set) == 1 {
+		for v := range live.set {
+			return v
+		}
+	}
+	return nil
+}

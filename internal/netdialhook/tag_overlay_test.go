@@ -1,0 +1,5 @@
+//go:build bigfoot_overlay
+
+package netdialhook
+
+const builtWithOverlayTag = true
