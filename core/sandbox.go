@@ -9,12 +9,16 @@ import (
 	"unsafe"
 )
 
-// The runtime publishes this for profilers; it returns the calling goroutine's
-// profiler label set, which every goroutine it starts inherits. bigfoot uses
-// the pointer as goroutine-tree identity: Go has no goroutine-local storage.
+// The runtime publishes these for profilers (and explicitly permits linking
+// to them): the calling goroutine's profiler label set, which every goroutine
+// it starts inherits. bigfoot uses the pointer as goroutine-tree identity: Go
+// has no goroutine-local storage.
 //
 //go:linkname runtime_getProfLabel runtime/pprof.runtime_getProfLabel
 func runtime_getProfLabel() unsafe.Pointer
+
+//go:linkname runtime_setProfLabel runtime/pprof.runtime_setProfLabel
+func runtime_setProfLabel(labels unsafe.Pointer)
 
 const sandboxLabel = "bigfoot.sandbox"
 
@@ -24,32 +28,67 @@ var registry struct {
 	mu      sync.RWMutex
 	byLabel map[unsafe.Pointer]*Verifier
 	byID    map[string]*Verifier
-	open    atomic.Int32
+	open    atomic.Int32 // verifiers with a sandbox open
 	nextID  atomic.Uint64
 }
 
+// sandboxLabels is a verifier's profiler label set, made once: entering its
+// sandbox again costs no allocation, and the label pointer, which routing
+// keys on, stays the same.
+type sandboxLabels struct {
+	ctx   context.Context
+	id    string
+	label unsafe.Pointer
+}
+
+// runSandbox runs fn with the goroutine (and every goroutine it starts)
+// labelled as v's, and v registered for routing. On return it restores the
+// labels the goroutine had, so an enclosing sandbox keeps routing. Labels
+// the test set itself are hidden inside the sandbox: the label set cannot be
+// extended without the context it came from.
 func runSandbox(v *Verifier, fn func()) {
-	id := strconv.FormatUint(registry.nextID.Add(1), 10)
-	pprof.Do(context.Background(), pprof.Labels(sandboxLabel, id), func(context.Context) {
-		label := runtime_getProfLabel()
-		registry.mu.Lock()
-		if registry.byLabel == nil {
-			registry.byLabel = map[unsafe.Pointer]*Verifier{}
-			registry.byID = map[string]*Verifier{}
-		}
-		registry.byLabel[label] = v
-		registry.byID[id] = v
-		registry.mu.Unlock()
-		registry.open.Add(1)
-		defer func() {
-			registry.open.Add(-1)
-			registry.mu.Lock()
-			delete(registry.byLabel, label)
-			delete(registry.byID, id)
-			registry.mu.Unlock()
-		}()
-		fn()
+	prev := runtime_getProfLabel()
+	v.labelsOnce.Do(func() {
+		id := strconv.FormatUint(registry.nextID.Add(1), 10)
+		ctx := pprof.WithLabels(context.Background(), pprof.Labels(sandboxLabel, id))
+		pprof.SetGoroutineLabels(ctx)
+		v.labels = &sandboxLabels{ctx: ctx, id: id, label: runtime_getProfLabel()}
 	})
+	pprof.SetGoroutineLabels(v.labels.ctx)
+	enterSandbox(v)
+	defer func() {
+		leaveSandbox(v)
+		runtime_setProfLabel(prev)
+	}()
+	fn()
+}
+
+// enterSandbox counts one more open sandbox of v, registering v on the first.
+func enterSandbox(v *Verifier) {
+	registry.mu.Lock()
+	defer registry.mu.Unlock()
+	if v.sandboxes.Add(1) > 1 {
+		return
+	}
+	if registry.byLabel == nil {
+		registry.byLabel = map[unsafe.Pointer]*Verifier{}
+		registry.byID = map[string]*Verifier{}
+	}
+	registry.byLabel[v.labels.label] = v
+	registry.byID[v.labels.id] = v
+	registry.open.Add(1)
+}
+
+// leaveSandbox undoes enterSandbox, unregistering v when its last sandbox closes.
+func leaveSandbox(v *Verifier) {
+	registry.mu.Lock()
+	defer registry.mu.Unlock()
+	if v.sandboxes.Add(-1) > 0 {
+		return
+	}
+	delete(registry.byLabel, v.labels.label)
+	delete(registry.byID, v.labels.id)
+	registry.open.Add(-1)
 }
 
 type sandboxKey struct{}

@@ -28,13 +28,15 @@ type Verifier struct {
 
 	tl timeline
 
-	mu        sync.Mutex
-	plugins   map[any]any
-	sessions  []*Session
-	failures  []error // failures of intercepted calls, in order
-	verified  bool
-	anyOrder  int          // depth of InAnyOrder blocks (test goroutine only)
-	sandboxes atomic.Int32 // open Sandbox calls
+	mu         sync.Mutex
+	plugins    map[any]any
+	sessions   []*Session
+	failures   []error // failures of intercepted calls, in order
+	verified   bool
+	anyOrder   int            // depth of InAnyOrder blocks (test goroutine only)
+	sandboxes  atomic.Int32   // open Sandbox calls; changed under registry.mu
+	labels     *sandboxLabels // made by the first Sandbox call
+	labelsOnce sync.Once
 }
 
 // New returns a verifier. With a non-nil tb, failures of intercepted calls
@@ -134,8 +136,6 @@ func (v *Verifier) InSandbox() bool { return v.sandboxes.Load() > 0 }
 // and recorded; assertions come after it returns. Sandboxes may be entered
 // again later, and nested.
 func (v *Verifier) Sandbox(fn func()) {
-	v.sandboxes.Add(1)
-	defer v.sandboxes.Add(-1)
 	runSandbox(v, fn)
 }
 

@@ -95,6 +95,17 @@ func (c *conn) guard(op string) error {
 	return err
 }
 
+// guardOpen is guard for calls that a closed connection answers quietly
+// (Read, Close): once the code has closed the connection, such a call gets
+// the quiet state error from Take, sandbox or not, as a real connection
+// answers it with net.ErrClosed.
+func (c *conn) guardOpen(op string) error {
+	if c.s.State() == "closed" {
+		return nil
+	}
+	return c.guard(op)
+}
+
 func (c *conn) stall() time.Duration {
 	if c.p.StallTimeout > 0 {
 		return c.p.StallTimeout
@@ -110,12 +121,8 @@ func (c *conn) Read(b []byte) (int, error) {
 	if len(b) == 0 {
 		return 0, nil
 	}
-	// A read after the code's own Close is answered as a real connection
-	// answers it, sandbox or not; Take returns the quiet state error.
-	if c.s.State() != "closed" {
-		if err := c.guard("read"); err != nil {
-			return 0, err
-		}
+	if err := c.guardOpen("read"); err != nil {
+		return 0, err
 	}
 	var data []byte
 	call := core.Call{Accept: recvCall, Wait: true, Patient: patient, Quiet: closed, Stall: c.stall(), Deadline: &c.readDeadline, On: c}
@@ -174,12 +181,15 @@ func (c *conn) Write(b []byte) (int, error) {
 }
 
 // Close takes the close step. Reads waiting on the connection return an
-// error wrapping net.ErrClosed, as on a real connection.
+// error wrapping net.ErrClosed, as on a real connection. Closing again
+// returns *bigfoot.InvalidStateError wrapping net.ErrClosed without failing
+// the test: `defer conn.Close()` after an explicit Close is common Go
+// (smtp.SendMail does it).
 func (c *conn) Close() error {
-	if err := c.guard("close"); err != nil {
+	if err := c.guardOpen("close"); err != nil {
 		return err
 	}
-	call := core.Call{Accept: closeCall, On: c}
+	call := core.Call{Accept: closeCall, Quiet: closed, On: c}
 	st, err := c.s.Take(&call, func(*core.Step) error {
 		c.p.v.Record(Close)
 		return nil

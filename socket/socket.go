@@ -16,10 +16,11 @@
 //
 // The state machine is disconnected --connect--> connected --send/sendall/recv-->
 // connected --close--> closed; a call from another state fails with
-// *bigfoot.InvalidStateError, which wraps net.ErrClosed. Writing or closing
-// again after Close fails the test; a Read after Close does not, because a
-// real connection answers it with net.ErrClosed and correct clients rely on
-// that (net/http's read loop may read a connection just closed as idle).
+// *bigfoot.InvalidStateError, which wraps net.ErrClosed. Writing after Close
+// fails the test (the data is lost); a Read or a second Close after Close
+// does not, because a real connection answers them with net.ErrClosed and
+// correct clients rely on that (net/http's read loop may read a connection
+// just closed as idle; smtp.SendMail closes twice).
 package socket
 
 import (

@@ -281,7 +281,7 @@ func TestWriteMeetingRecvFailsAtOnce(t *testing.T) {
 
 func TestCallAfterClose(t *testing.T) {
 	ft := faketb.New(t)
-	var readErr, closeErr error
+	var readErr, closeErr, writeErr error
 	ft.Run(func() {
 		bf := bigfoot.New(ft)
 		bf.Socket().NewSession().Expect("connect", nil).Expect("close", nil)
@@ -290,6 +290,7 @@ func TestCallAfterClose(t *testing.T) {
 			c.Close()
 			_, readErr = c.Read(make([]byte, 8))
 			closeErr = c.Close()
+			_, writeErr = c.Write([]byte("lost"))
 		})
 		bf.Socket().AssertConnect("127.0.0.1", 1)
 		bf.Socket().AssertClose()
@@ -298,13 +299,15 @@ func TestCallAfterClose(t *testing.T) {
 	if !errors.As(readErr, &e) || e.Error() != "'recv' called in state 'closed'; valid from: [connected]" {
 		t.Fatalf("Read after Close: %v", readErr)
 	}
-	if !errors.Is(readErr, net.ErrClosed) || !errors.Is(closeErr, net.ErrClosed) {
-		t.Fatalf("errors do not wrap net.ErrClosed: %v / %v", readErr, closeErr)
+	for _, err := range []error{readErr, closeErr, writeErr} {
+		if !errors.As(err, &e) || !errors.Is(err, net.ErrClosed) {
+			t.Errorf("%v: want *InvalidStateError wrapping net.ErrClosed", err)
+		}
 	}
-	// The second Close fails the test; the Read after Close does not, since a
-	// real connection answers it with net.ErrClosed.
-	if len(ft.Errors()) != 1 || !strings.Contains(ft.Errors()[0], "'close' called in state 'closed'") {
-		t.Fatalf("want one failure, for the second Close; got %q", ft.Errors())
+	// Only the Write fails the test; a real connection answers the Read and
+	// the second Close with net.ErrClosed, and correct clients rely on it.
+	if len(ft.Errors()) != 1 || !strings.Contains(ft.Errors()[0], "'sendall' called in state 'closed'") {
+		t.Fatalf("want one failure, for the Write; got %q", ft.Errors())
 	}
 }
 
