@@ -18,11 +18,15 @@
 //   - full_example_test.go: TestFetchStatus, the "Full example":
 //     fetchStatus against monitoring.internal:5000, "STATUS\r\n" answered by
 //     "OK 200\r\n".
-//   - invalid_state_test.go: TestInvalidStateError, a Read after Close
+//   - invalid_state_test.go: TestInvalidStateError, a Write after Close
 //     failing with *bigfoot.InvalidStateError and its exact text (in Go a
 //     connection exists only once it is connected, so a call after Close is
-//     how code reaches a wrong state), and TestInvalidStateErrorInScript, the
-//     same check made when a script is written.
+//     how running code reaches a wrong state), and
+//     TestInvalidStateErrorInScript, the reference page's own case (recv
+//     before connect), refused by Expect when the script is written.
+//
+// The subpackage transparent holds production code with no seam (net.Dial,
+// http.Get, net/smtp) and tests that run under `bigfoot test`.
 //
 // The package has no code of its own: everything is in its tests.
 package examples
