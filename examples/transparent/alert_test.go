@@ -8,8 +8,10 @@ import (
 	"github.com/bigfoot-go/bigfoot"
 )
 
-// TestSendAlert scripts an SMTP dialogue: each command net/smtp writes and
-// each reply it reads.
+// TestSendAlert scripts an SMTP dialogue: each command smtp.SendMail writes
+// and each reply it reads. SendMail closes the connection twice (Quit, then
+// its deferred Close); the second Close is answered with net.ErrClosed, as
+// by a real connection, and is neither a step nor a failure.
 func TestSendAlert(t *testing.T) {
 	const (
 		greeting = "220 mail.internal ESMTP\r\n"
