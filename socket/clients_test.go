@@ -6,7 +6,7 @@ package socket_test
 // the client made of them, and asserts every interaction, including the size
 // of the buffer each client really hands to Read (bufio's default is 4096).
 //
-// The failure tests at the end run a test body against clientTB, a fake
+// The failure tests at the end run a test body against faketb.TB, a fake
 // testing.TB, so the real test can check that bigfoot fails a test, and with
 // which message, without failing itself.
 
@@ -23,11 +23,11 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 
 	"github.com/bigfoot-go/bigfoot"
+	"github.com/bigfoot-go/bigfoot/internal/faketb"
 	"github.com/bigfoot-go/bigfoot/socket"
 )
 
@@ -360,79 +360,12 @@ func TestHTTPReadLoopReadsAfterSandbox(t *testing.T) {
 
 // --- Failure modes, each run against a fake test. ---
 
-// clientTB is a fake testing.TB. It records Errorf and Fatalf and the
-// cleanup functions; Fatalf ends the calling goroutine with runtime.Goexit,
-// as testing.T's does, which is why bodies run on a goroutine of their own.
-// Methods bigfoot should not call are left to the nil embedded interface, so
-// calling one panics.
-type clientTB struct {
-	testing.TB
-
-	mu       sync.Mutex
-	errs     []string
-	fatals   []string
-	cleanups []func()
-}
-
-func (f *clientTB) Helper() {}
-
-func (f *clientTB) Errorf(format string, args ...any) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.errs = append(f.errs, fmt.Sprintf(format, args...))
-}
-
-func (f *clientTB) Fatalf(format string, args ...any) {
-	f.mu.Lock()
-	f.fatals = append(f.fatals, fmt.Sprintf(format, args...))
-	f.mu.Unlock()
-	runtime.Goexit()
-}
-
-func (f *clientTB) Cleanup(fn func()) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.cleanups = append(f.cleanups, fn)
-}
-
-// run runs body as the fake test's function, on a goroutine of its own.
-func (f *clientTB) run(body func()) {
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		body()
-	}()
-	<-done
-}
-
-// cleanup runs the recorded cleanup functions, last first, as testing does
-// when a test ends.
-func (f *clientTB) cleanup() {
-	f.mu.Lock()
-	fns := f.cleanups
-	f.cleanups = nil
-	f.mu.Unlock()
-	f.run(func() {
-		for i := len(fns) - 1; i >= 0; i-- {
-			fns[i]()
-		}
-	})
-}
-
-// failures returns the recorded Errorf and Fatalf messages.
-func (f *clientTB) failures() (errs, fatals []string) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return append([]string(nil), f.errs...), append([]string(nil), f.fatals...)
-}
-
 // runFake runs body as a whole fake test, cleanup included, and returns
 // what it reported. body gets a verifier bound to the fake.
 func runFake(body func(bf *bigfoot.StrictVerifier)) (errs, fatals []string) {
-	ft := &clientTB{}
-	ft.run(func() { body(bigfoot.New(ft)) })
-	ft.cleanup()
-	return ft.failures()
+	ft := faketb.New(nil)
+	ft.Run(func() { body(bigfoot.New(ft)) })
+	return ft.Errors(), ft.Fatals()
 }
 
 // wantFailures fails t unless the fake reported exactly n Errorf messages
