@@ -7,8 +7,8 @@
 //
 //	go test -race -run Stress ./bench/
 //
-// knownbugs_test.go reproduces the bugs BENCH.md reports; those tests are
-// skipped unless BIGFOOT_KNOWN_BUGS=1 is set.
+// The bugs BENCH.md reports as found while measuring are fixed; their
+// regression tests live in package core (core/regress_test.go).
 //
 // BENCH.md at the repository root records the figures and reads them against
 // DESIGN §9. The comparisons with gomock, go-sqlmock and httpmock live in the

@@ -1,6 +1,7 @@
 package core
 
 import (
+	"hash/maphash"
 	"strconv"
 	"strings"
 	"sync"
@@ -188,12 +189,16 @@ func (t *timeline) remaining(limit int) ([]*Interaction, int) {
 
 // anyIndex finds unasserted interactions for InAnyOrder without rescanning
 // the timeline: per source, a queue in timeline order, and for plain (exact)
-// assertions a map from the encoded field values to their interactions.
+// assertions a hash of the encoded field values leading to a chain of the
+// interactions with that hash, in timeline order. A hash hit is confirmed
+// with matchAll, so collisions cost time, never correctness.
 type anyIndex struct {
 	upTo     int // interactions [0, upTo) are indexed
 	bySource map[*Source]*sourceQueue
-	byKey    map[string][]*Interaction
+	byHash   map[uint64]chain
+	entries  []chainEntry
 	keyBuf   []byte
+	seed     maphash.Seed
 }
 
 type sourceQueue struct {
@@ -201,11 +206,19 @@ type sourceQueue struct {
 	head  int
 }
 
+// chain is a linked list through anyIndex.entries; -1 ends it.
+type chain struct{ head, tail int32 }
+
+type chainEntry struct {
+	in   *Interaction
+	next int32
+}
+
 // extend indexes interactions recorded since the last call. Call with t.mu held.
 func (t *timeline) extend() *anyIndex {
 	x := t.index
 	if x == nil {
-		x = &anyIndex{bySource: map[*Source]*sourceQueue{}, byKey: map[string][]*Interaction{}, upTo: t.cursor}
+		x = &anyIndex{bySource: map[*Source]*sourceQueue{}, byHash: map[uint64]chain{}, upTo: t.cursor, seed: maphash.MakeSeed()}
 		t.index = x
 	}
 	for ; x.upTo < t.n; x.upTo++ {
@@ -219,13 +232,20 @@ func (t *timeline) extend() *anyIndex {
 			x.bySource[in.Source] = q
 		}
 		q.items = append(q.items, in)
-		k := string(x.key(in.Source, in.Values))
-		x.byKey[k] = append(x.byKey[k], in)
+		h := x.hash(in.Source, in.Values)
+		e := int32(len(x.entries))
+		x.entries = append(x.entries, chainEntry{in: in, next: -1})
+		if c, ok := x.byHash[h]; ok {
+			x.entries[c.tail].next = e
+			x.byHash[h] = chain{head: c.head, tail: e}
+		} else {
+			x.byHash[h] = chain{head: e, tail: e}
+		}
 	}
 	return x
 }
 
-func (x *anyIndex) key(src *Source, values []Value) []byte {
+func (x *anyIndex) hash(src *Source, values []Value) uint64 {
 	b := x.keyBuf[:0]
 	b = append(b, src.Plugin...)
 	b = append(b, 0)
@@ -235,12 +255,12 @@ func (x *anyIndex) key(src *Source, values []Value) []byte {
 		b = v.appendKey(b)
 	}
 	x.keyBuf = b
-	return b
+	return maphash.Bytes(x.seed, b)
 }
 
 // find returns the earliest unasserted interaction of src that want matches.
-// Exact assertions are a map lookup; assertions with matchers scan only the
-// source's own queue, from its first unasserted entry.
+// Exact assertions follow their hash chain; assertions with matchers scan
+// only the source's own queue, from its first unasserted entry.
 func (x *anyIndex) find(src *Source, want []Value) *Interaction {
 	exact := true
 	for _, v := range want {
@@ -253,17 +273,26 @@ func (x *anyIndex) find(src *Source, want []Value) *Interaction {
 		}
 	}
 	if exact {
-		k := x.key(src, want)
-		list := x.byKey[string(k)]
-		for len(list) > 0 && list[0].asserted {
-			list = list[1:]
-		}
-		if len(list) == 0 {
-			delete(x.byKey, string(k))
+		h := x.hash(src, want)
+		c, ok := x.byHash[h]
+		if !ok {
 			return nil
 		}
-		x.byKey[string(k)] = list
-		return list[0]
+		// Drop asserted entries from the front so later lookups start past them.
+		for c.head >= 0 && x.entries[c.head].in.asserted {
+			c.head = x.entries[c.head].next
+		}
+		if c.head < 0 {
+			delete(x.byHash, h)
+			return nil
+		}
+		x.byHash[h] = c
+		for e := c.head; e >= 0; e = x.entries[e].next {
+			if in := x.entries[e].in; !in.asserted && in.Source == src && matchAll(want, in.Values) {
+				return in
+			}
+		}
+		return nil
 	}
 	q := x.bySource[src]
 	if q == nil {
