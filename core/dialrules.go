@@ -71,6 +71,7 @@ type DialRuleError struct {
 	Reason string
 }
 
+// Error says which rule is invalid, why, and which forms a rule may take.
 func (e *DialRuleError) Error() string {
 	return "bigfoot: invalid dial rule " + strconv.Quote(e.Rule) + ": " + e.Reason +
 		"\nfix: write one of \"*\", \"loopback\", \"unix\", \"10.0.0.0/8\", \"10.1.2.3\", \"db.internal\", \"*.internal\", " +
