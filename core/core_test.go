@@ -179,7 +179,7 @@ func TestFailuresAreReportedOnce(t *testing.T) {
 		v.Record(getSource, core.String("k"), core.String("v"))
 	})
 	errs := ft.Errors()
-	if len(errs) != 2 || errs[0] != "intercepted call failed" || !strings.Contains(errs[1], "never asserted") ||
+	if len(errs) != 2 || !strings.HasPrefix(errs[0], "intercepted call failed\ncalled at ") || !strings.Contains(errs[0], "core_test.go:") || !strings.Contains(errs[1], "never asserted") ||
 		strings.Contains(errs[1], "intercepted call failed") {
 		t.Fatalf("errors: %q", errs)
 	}

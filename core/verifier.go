@@ -8,7 +8,10 @@ package core
 import (
 	"errors"
 	"fmt"
+	"runtime"
 	"sort"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -95,12 +98,47 @@ func (v *Verifier) Record(src *Source, values ...Value) *Interaction {
 // with t.Errorf, which is safe from any goroutine. The call itself should also
 // return err to the code under test.
 func (v *Verifier) Report(err error) {
+	site := callerOutsideBigfoot()
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	v.failures = append(v.failures, err)
 	// After verification the test may be over; t.Errorf would then panic.
 	if v.tb != nil && !v.verified {
-		v.tb.Errorf("%v", err)
+		if site != "" {
+			v.tb.Errorf("%v\ncalled at %s", err, site)
+		} else {
+			v.tb.Errorf("%v", err)
+		}
+	}
+}
+
+// callerOutsideBigfoot returns file:line of the innermost caller that is
+// neither bigfoot nor the standard library: the code under test or the test
+// whose call failed. t.Errorf shows bigfoot's own line, and t.Helper cannot
+// mark the frames in between (net/http, bufio), so the message says it. It
+// is "" when every frame is the standard library's (net/http's own
+// goroutines). Only failure paths pay for it.
+func callerOutsideBigfoot() string {
+	var pcs [32]uintptr
+	frames := runtime.CallersFrames(pcs[:runtime.Callers(3, pcs[:])])
+	for {
+		f, more := frames.Next()
+		pkg := f.Function
+		if i := strings.LastIndexByte(pkg, '/'); i >= 0 {
+			pkg = pkg[:i+1] + strings.SplitN(pkg[i+1:], ".", 2)[0]
+		} else {
+			pkg = strings.SplitN(pkg, ".", 2)[0]
+		}
+		ours := pkg == "github.com/bigfoot-go/bigfoot" || pkg == "github.com/bigfoot-go/bigfoot/core" ||
+			pkg == "github.com/bigfoot-go/bigfoot/socket"
+		// A standard library path has no dot in its first element.
+		std := !strings.Contains(strings.SplitN(pkg, "/", 2)[0], ".")
+		if f.Function != "" && !ours && !std {
+			return f.File + ":" + strconv.Itoa(f.Line)
+		}
+		if !more {
+			return ""
+		}
 	}
 }
 

@@ -205,9 +205,11 @@ func TestMissingUnknownAndWildcardFields(t *testing.T) {
 func TestUnmockedDialFailsEvenWhenErrorIsDropped(t *testing.T) {
 	ft := faketb.New(t)
 	var err error
+	var dialSite string
 	ft.Run(func() {
 		bf := bigfoot.New(ft)
 		bf.Sandbox(func() {
+			dialSite = line(t)                                   // the Dial below is on the next line
 			_, err = bf.Socket().Dial("tcp", "db.internal:5432") // a careless caller drops this
 		})
 	})
@@ -219,7 +221,8 @@ func TestUnmockedDialFailsEvenWhenErrorIsDropped(t *testing.T) {
 		t.Fatalf("the fake test was not failed exactly once: %q", ft.Errors())
 	}
 	mustContain(t, ft.Errors()[0], `unmocked socket call "connect": Dial("tcp", "db.internal:5432")`,
-		"no scripted session is left", "bf.Socket().NewSession().\n\t\tExpect(\"connect\", nil)")
+		"no scripted session is left", "bf.Socket().NewSession().\n\t\tExpect(\"connect\", nil)",
+		"called at "+dialSite)
 }
 
 func TestRecvBeyondScript(t *testing.T) {
