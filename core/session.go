@@ -24,6 +24,12 @@ type Spec struct {
 	// UnusedNote, if set, adds a note to an UnusedMocksError that lists steps
 	// of this plugin; unbound tells whether the session was never taken.
 	UnusedNote func(unbound bool) string
+	// Settle lists steps that the code's own goroutines may still be taking
+	// just after the sandbox function returns (net/http closes a connection
+	// from its read loop after the body's EOF). Before the sandbox closes it
+	// waits, up to SettleTimeout, for bound sessions whose only required
+	// steps left are Settle steps.
+	Settle []string
 	// Accessor is the Go expression that reaches the plugin from a test,
 	// e.g. "bf.Socket()", used in generated fixes.
 	Accessor string
@@ -485,6 +491,35 @@ func (s *Session) allNames() string {
 		names[i] = s.steps[i].Name
 	}
 	return strings.Join(names, " ")
+}
+
+// settling returns a channel that is closed at the session's next change,
+// if the session is bound and everything required left in its script is
+// in names; otherwise nil.
+func (s *Session) settling(names []string) <-chan struct{} {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.bound || s.ended {
+		return nil
+	}
+	waiting := false
+	for j := s.next; j < len(s.steps); j++ {
+		st := &s.steps[j]
+		if st.Optional {
+			continue
+		}
+		if !contains(names, st.Name) {
+			return nil
+		}
+		waiting = true
+	}
+	if !waiting {
+		return nil
+	}
+	if s.wake == nil {
+		s.wake = make(chan struct{})
+	}
+	return s.wake
 }
 
 // finish marks the session verified, wakes waiting calls, and returns its

@@ -15,6 +15,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 )
 
 // Host is anything that carries a verifier: *Verifier itself, and the front
@@ -174,7 +175,45 @@ func (v *Verifier) InSandbox() bool { return v.sandboxes.Load() > 0 }
 // and recorded; assertions come after it returns. Sandboxes may be entered
 // again later, and nested.
 func (v *Verifier) Sandbox(fn func()) {
-	runSandbox(v, fn)
+	runSandbox(v, func() {
+		defer v.settle()
+		fn()
+	})
+}
+
+// SettleTimeout bounds how long a sandbox waits, as it closes, for steps
+// that the code's own goroutines are still taking (see Spec.Settle). A test
+// whose code does all its work before the sandbox function returns never
+// waits; a session whose Settle step never comes costs this much once, and
+// verification then reports the step unused.
+const SettleTimeout = 100 * time.Millisecond
+
+// settle waits for sessions whose only required steps left are Settle steps.
+func (v *Verifier) settle() {
+	v.mu.Lock()
+	sessions := append([]*Session(nil), v.sessions...)
+	v.mu.Unlock()
+	var timer *time.Timer
+	for _, s := range sessions {
+		if len(s.spec.Settle) == 0 {
+			continue
+		}
+		for {
+			wake := s.settling(s.spec.Settle)
+			if wake == nil {
+				break
+			}
+			if timer == nil {
+				timer = time.NewTimer(SettleTimeout)
+				defer timer.Stop()
+			}
+			select {
+			case <-wake:
+			case <-timer.C:
+				return
+			}
+		}
+	}
 }
 
 // InAnyOrder runs fn, in which assertions match any unasserted interaction

@@ -82,6 +82,9 @@ var spec = &core.Spec{
 	},
 	StateErrors: map[string]error{"closed": net.ErrClosed},
 	UnusedNote:  unusedNote,
+	// net/http closes a connection from its own goroutine after the body's
+	// EOF (Connection: close); the sandbox waits for that close.
+	Settle: []string{StepClose},
 }
 
 // Session is a scripted connection; build it with Expect and let a dial take it.

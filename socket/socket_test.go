@@ -6,6 +6,7 @@ import (
 	"go/parser"
 	"io"
 	"net"
+	"net/http"
 	"os"
 	"runtime"
 	"strconv"
@@ -14,6 +15,7 @@ import (
 	"time"
 
 	"github.com/bigfoot-go/bigfoot"
+	"github.com/bigfoot-go/bigfoot/core"
 	"github.com/bigfoot-go/bigfoot/internal/faketb"
 	"github.com/bigfoot-go/bigfoot/internal/netdialhook"
 	"github.com/bigfoot-go/bigfoot/socket"
@@ -708,4 +710,69 @@ func TestMatchersAndInAnyOrder(t *testing.T) {
 			bf.Socket().AssertClose()
 		}
 	})
+}
+
+// A connection that the code's own goroutine closes just after the sandbox
+// function returned is closed inside the sandbox: it waits for such closes.
+func TestSandboxWaitsForAsynchronousClose(t *testing.T) {
+	bf := bigfoot.New(t)
+	bf.Socket().NewSession().Expect("connect", nil).Expect("close", nil)
+	bf.Sandbox(func() {
+		c, _ := bf.Socket().Dial("tcp", "127.0.0.1:9999")
+		go func() {
+			time.Sleep(10 * time.Millisecond)
+			if err := c.Close(); err != nil {
+				t.Errorf("close: %v", err)
+			}
+		}()
+	})
+	bf.Socket().AssertConnect("127.0.0.1", 9999)
+	bf.Socket().AssertClose()
+}
+
+// net/http's transport closes a `Connection: close` connection from its
+// read loop after the body's EOF, on its own schedule; the test needs no
+// CloseIdleConnections and never sees that close outside the sandbox.
+func TestHTTPConnectionCloseIsClosedInsideSandbox(t *testing.T) {
+	const response = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok"
+	bf := bigfoot.New(t)
+	bf.Socket().NewSession().
+		Expect("connect", nil).
+		Expect("sendall", nil).
+		Expect("recv", []byte(response)).
+		Expect("close", nil)
+	client := &http.Client{Transport: &http.Transport{DialContext: bf.Socket().DialContext}}
+	var body []byte
+	bf.Sandbox(func() {
+		resp, err := client.Get("http://api.internal/health")
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ = io.ReadAll(resp.Body)
+		resp.Body.Close()
+	})
+	if string(body) != "ok" {
+		t.Fatalf("body %q", body)
+	}
+	bf.Socket().AssertConnect("api.internal", 80)
+	bf.AssertInteraction(socket.Sendall, bigfoot.Fields{"data": bigfoot.HasPrefix("GET /health HTTP/1.1\r\nHost: api.internal\r\n")})
+	bf.Socket().AssertRecv(4096, []byte(response))
+	bf.Socket().AssertClose()
+}
+
+// A session whose close never comes delays the sandbox by at most
+// core.SettleTimeout, and verification reports the step.
+func TestSandboxSettleIsBounded(t *testing.T) {
+	v := bigfoot.NewStrictVerifier()
+	v.Socket().NewSession().Expect("connect", nil).Expect("close", nil)
+	start := time.Now()
+	v.Sandbox(func() { v.Socket().Dial("tcp", "127.0.0.1:9999") })
+	if d := time.Since(start); d < core.SettleTimeout || d > 10*core.SettleTimeout {
+		t.Errorf("sandbox took %v, want about %v", d, core.SettleTimeout)
+	}
+	v.Socket().AssertConnect("127.0.0.1", 9999)
+	var unused *bigfoot.UnusedMocksError
+	if err := v.VerifyAll(); !errors.As(err, &unused) || unused.Steps[0].Step != "close" {
+		t.Fatalf("VerifyAll: %v", err)
+	}
 }
