@@ -112,7 +112,7 @@ func NewSessions(v *Verifier, spec *Spec) *Sessions {
 
 // New registers a new, empty session at the end of the queue.
 func (q *Sessions) New() *Session {
-	s := &Session{v: q.v, spec: q.spec, state: q.spec.Initial}
+	s := &Session{v: q.v, spec: q.spec, state: q.spec.Initial, liveIdx: -1}
 	s.steps = s.inline[:0]
 	s.statesBuf[0] = q.spec.Initial
 	s.states = s.statesBuf[:1]
@@ -137,7 +137,11 @@ func (q *Sessions) Bind() *Session {
 	q.head++
 	s.mu.Lock()
 	s.bound = true
+	live := s.requiredLeft > 0
 	s.mu.Unlock()
+	if live {
+		q.v.setLive(s, true)
+	}
 	return s
 }
 
@@ -156,8 +160,12 @@ type Session struct {
 	states    []string  // states the script can be in after its last step, for Expect's check
 	statesBuf [4]string // backs states for small state machines
 	bound     bool
-	ended     bool          // verification ran: waiting calls give up
-	wake      chan struct{} // closed to wake waiting calls; nil when nobody waits
+	ended     bool // verification ran: waiting calls give up
+	// requiredLeft counts required steps not yet used; a bound session with
+	// some left is in the verifier's live set, which the sandbox settles.
+	requiredLeft int
+	liveIdx      int           // position in the verifier's live set, -1 when not in it (guarded by the verifier's mu)
+	wake         chan struct{} // closed to wake waiting calls; nil when nobody waits
 }
 
 // Expect appends a step to the script. step must be one of the plugin's step
@@ -226,6 +234,9 @@ func (s *Session) add(name string, returns any, pc uintptr, opts []StepOption) e
 		s.states = append([]string(nil), next...)
 	}
 	s.steps = append(s.steps, st)
+	if !st.Optional {
+		s.requiredLeft++
+	}
 	return nil
 }
 
@@ -337,6 +348,11 @@ func (s *Session) Take(c *Call, record func(*Step) error) (*Step, error) {
 			st.used = true
 			s.next = i + 1
 			s.state = s.spec.step(st.Name).To
+			if !st.Optional {
+				if s.requiredLeft--; s.requiredLeft == 0 {
+					s.v.setLive(s, false)
+				}
+			}
 			s.notifyLocked()
 			s.mu.Unlock()
 			return st, nil

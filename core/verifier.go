@@ -35,7 +35,8 @@ type Verifier struct {
 	mu         sync.Mutex
 	plugins    map[any]any
 	sessions   []*Session
-	failures   []error // failures of intercepted calls, in order
+	live       []*Session // bound sessions with required steps left; Session.liveIdx indexes it
+	failures   []error    // failures of intercepted calls, in order
 	verified   bool
 	anyOrder   int            // depth of InAnyOrder blocks (test goroutine only)
 	sandboxes  atomic.Int32   // open Sandbox calls; changed under registry.mu
@@ -190,8 +191,9 @@ const SettleTimeout = 100 * time.Millisecond
 
 // settle waits for sessions whose only required steps left are Settle steps.
 func (v *Verifier) settle() {
+	var buf [8]*Session
 	v.mu.Lock()
-	sessions := append([]*Session(nil), v.sessions...)
+	sessions := append(buf[:0], v.live...)
 	v.mu.Unlock()
 	var timer *time.Timer
 	for _, s := range sessions {
@@ -451,6 +453,25 @@ func (v *Verifier) Interactions() []*Interaction {
 		out[i] = t.at(i)
 	}
 	return out
+}
+
+// setLive adds s to, or removes it from, the sessions the sandbox settles.
+// Callers may hold s.mu: the lock order is session, then verifier.
+func (v *Verifier) setLive(s *Session, live bool) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	switch {
+	case live && s.liveIdx < 0:
+		s.liveIdx = len(v.live)
+		v.live = append(v.live, s)
+	case !live && s.liveIdx >= 0:
+		last := v.live[len(v.live)-1]
+		v.live[s.liveIdx] = last
+		last.liveIdx = s.liveIdx
+		v.live[len(v.live)-1] = nil
+		v.live = v.live[:len(v.live)-1]
+		s.liveIdx = -1
+	}
 }
 
 func (v *Verifier) addSession(s *Session) {
