@@ -2,6 +2,7 @@ package core
 
 import (
 	"os"
+	"reflect"
 	"runtime"
 	"sort"
 	"strconv"
@@ -429,15 +430,6 @@ func (s *Session) notifyLocked() {
 	}
 }
 
-// SetState moves the session to state outside any step (a plugin may need it
-// when a connection ends in a way no step describes) and wakes waiting calls.
-func (s *Session) SetState(state string) {
-	s.mu.Lock()
-	s.state = state
-	s.notifyLocked()
-	s.mu.Unlock()
-}
-
 // find returns the index of the step that answers a call accepting names,
 // passing over optional steps of other kinds, or -1 and the index of the
 // first required step in the way (-1 when the script is exhausted).
@@ -573,7 +565,7 @@ func typeName(x any) string {
 	if x == nil {
 		return "nil"
 	}
-	return reflectTypeString(x)
+	return reflect.TypeOf(x).String()
 }
 
 // closest returns the valid name nearest to name (edit distance at most 3), or "".

@@ -273,5 +273,3 @@ func Regexp(pattern string) Matcher {
 		},
 	}
 }
-
-func reflectTypeString(x any) string { return reflect.TypeOf(x).String() }

@@ -71,13 +71,6 @@ func (v *Verifier) AddPlugin(key any, name string, p any) error {
 	return nil
 }
 
-// Plugin returns the plugin registered under key, or nil.
-func (v *Verifier) Plugin(key any) any {
-	v.mu.Lock()
-	defer v.mu.Unlock()
-	return v.plugins[key]
-}
-
 // PluginOrCreate returns the plugin under key, creating it with create on first use.
 func (v *Verifier) PluginOrCreate(key any, create func() any) any {
 	v.mu.Lock()
