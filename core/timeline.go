@@ -232,6 +232,9 @@ func (t *timeline) extend() *anyIndex {
 			x.bySource[in.Source] = q
 		}
 		q.items = append(q.items, in)
+		if !exactKeyable(in.Values) {
+			continue // only a scan (find's non-exact path) can match it
+		}
 		h := x.hash(in.Source, in.Values)
 		e := int32(len(x.entries))
 		x.entries = append(x.entries, chainEntry{in: in, next: -1})
@@ -262,17 +265,7 @@ func (x *anyIndex) hash(src *Source, values []Value) uint64 {
 // Exact assertions follow their hash chain; assertions with matchers scan
 // only the source's own queue, from its first unasserted entry.
 func (x *anyIndex) find(src *Source, want []Value) *Interaction {
-	exact := true
-	for _, v := range want {
-		// nil matches an empty []byte too, which a key cannot express; other
-		// types compare with reflect.DeepEqual, which a printed key does not
-		// agree with (pointers, NaN): those are found by scanning, as matchers.
-		if v.kind == kindMatcher || v.kind == kindNil || v.kind == kindOther {
-			exact = false
-			break
-		}
-	}
-	if exact {
+	if exactKeyable(want) {
 		h := x.hash(src, want)
 		c, ok := x.byHash[h]
 		if !ok {
@@ -307,6 +300,21 @@ func (x *anyIndex) find(src *Source, want []Value) *Interaction {
 		}
 	}
 	return nil
+}
+
+// exactKeyable reports whether values can be found by their encoded key.
+// nil matches an empty []byte too, which a key cannot express; other types
+// compare with reflect.DeepEqual, which a printed key does not agree with
+// (pointers, NaN): those are found by scanning, as matchers are. The same
+// test decides which recorded interactions are hashed, so an exact lookup
+// never misses one.
+func exactKeyable(values []Value) bool {
+	for _, v := range values {
+		if v.kind == kindMatcher || v.kind == kindNil || v.kind == kindOther {
+			return false
+		}
+	}
+	return true
 }
 
 func matchAll(want, got []Value) bool {
