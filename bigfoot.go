@@ -32,11 +32,23 @@ package bigfoot
 
 import (
 	"context"
-	"testing"
 
 	"github.com/bigfoot-go/bigfoot/core"
+	"github.com/bigfoot-go/bigfoot/guard"
 	"github.com/bigfoot-go/bigfoot/socket"
 )
+
+func init() {
+	core.SetNames(core.Names{Verifier: "bf", Package: "bigfoot"})
+	core.RegisterPackages("github.com/bigfoot-go/bigfoot")
+}
+
+// TestingT is what New needs of a test: *testing.T, *testing.B and
+// *testing.F satisfy it, and so does package bftest's fake.
+type TestingT interface {
+	core.Reporter
+	Cleanup(func())
+}
 
 // StrictVerifier owns one timeline shared by all plugins and enforces the
 // three guarantees: every call scripted, every interaction asserted, every
@@ -48,11 +60,10 @@ type StrictVerifier struct {
 // New returns a verifier bound to t: failures of intercepted calls fail t
 // (from any goroutine), failed assertions stop it, and VerifyAll runs in
 // t.Cleanup.
-func New(t testing.TB) *StrictVerifier {
+func New(t TestingT) *StrictVerifier {
 	t.Helper()
 	bf := &StrictVerifier{v: core.New(t)}
 	t.Cleanup(bf.v.VerifyAtCleanup)
-	t.Cleanup(core.Track(bf.v)) // refused dials are attributed to it (firewall.go)
 	return bf
 }
 
@@ -82,13 +93,11 @@ func (bf *StrictVerifier) InAnyOrder(fn func()) { bf.v.InAnyOrder(fn) }
 // for every field src declares. It returns the failure and, bound to a test,
 // stops it.
 func (bf *StrictVerifier) AssertInteraction(src *core.Source, fields Fields) error {
-	if err := bf.v.CheckInteraction(src, fields); err != nil {
-		if tb := bf.v.TB(); tb != nil {
-			tb.Helper()
-		}
-		return bf.v.Fail(err)
+	err := bf.v.CheckInteraction(src, fields)
+	if err != nil {
+		bf.v.Reporter().Helper()
 	}
-	return nil
+	return bf.v.Fail(err)
 }
 
 // VerifyAll returns what verification finds: unasserted interactions, unused
@@ -155,7 +164,15 @@ type (
 	ReturnsTypeError            = core.ReturnsTypeError
 	ScriptSealedError           = core.ScriptSealedError
 	GuardedCallError            = core.GuardedCallError
+	PostSandboxInteractionError = core.PostSandboxInteractionError
+	SandboxMismatchError        = core.SandboxMismatchError
+	InvalidAssertionError       = core.InvalidAssertionError
+	PanicError                  = core.PanicError
+	RepeatedFailureError        = core.RepeatedFailureError
+	PluginExistsError           = core.PluginExistsError
 )
+
+var _ = guard.Transparent
 
 // ErrPluginExists is wrapped by the error of a second plugin of one kind on a verifier.
 var ErrPluginExists = core.ErrPluginExists

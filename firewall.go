@@ -3,9 +3,8 @@ package bigfoot
 import (
 	"strconv"
 	"strings"
-	"testing"
 
-	"github.com/bigfoot-go/bigfoot/core"
+	"github.com/bigfoot-go/bigfoot/guard"
 )
 
 // Firewall is the process-wide policy for dials made outside every sandbox
@@ -21,21 +20,24 @@ import (
 // net/smtp, database drivers that dial with a net.Dialer). A dial made
 // inside a sandbox takes the next scripted session of bf.Socket(), loopback
 // addresses included (see socket.Plugin.PassThrough for the exception).
-// Inside means: by the goroutine that entered the sandbox or any goroutine
-// descended from it, else with a context from bf.Context, else by any
-// goroutine while exactly one sandbox is open in the process. With two
-// sandboxes open (parallel tests), a dial from a goroutine that descends
-// from neither and carries neither context is outside every sandbox.
+// Inside means provably inside: by the goroutine that entered the sandbox or
+// any goroutine descended from it, or with a context from bf.Context.
+// Routing never guesses: a dial from a goroutine that descends from no
+// sandbox and carries no sandbox's context is outside every sandbox, even
+// when only one is open. A dial of a sandbox that has closed (a goroutine
+// it left running) is refused with a *PostSandboxInteractionError naming
+// its test.
 //
 // # The firewall
 //
 // A dial outside every sandbox meets the firewall. Loopback (127.0.0.0/8,
 // ::1, localhost) and unix sockets go to the network, so httptest servers
 // keep working; anything else is refused: the dial returns a
-// *GuardedCallError that names the address and shows how to allow it, and
-// when the dial can be attributed to one test (its context came from
-// bf.Context, or only one test with a verifier from New is running) that
-// test fails too. Rules widen or narrow this:
+// *GuardedCallError that names the address, the sandboxes open at the time,
+// and shows how to allow it. Such a dial belongs to no test, so none is
+// failed for it: the refusal is written to standard error once (a test
+// that wants it failed gives the dial bf.Context). Rules widen or narrow
+// this:
 //
 //	bigfoot.AllowDial(t, "10.0.0.0/8", "db.internal:5432", "*.svc:*") // while t runs
 //	bigfoot.DenyLoopback(t)                                           // while t runs
@@ -47,7 +49,7 @@ import (
 // through also lets through the DNS queries that resolve its host. Without
 // the overlay (plain go test) nothing is intercepted and none of this has
 // any effect.
-type Firewall = core.FirewallConfig
+type Firewall = guard.FirewallConfig
 
 // SetFirewall replaces the process-wide firewall policy. Call it in
 // TestMain, before m.Run:
@@ -62,7 +64,7 @@ type Firewall = core.FirewallConfig
 // An invalid rule is returned as a *DialRuleError and changes nothing.
 // BIGFOOT_FIREWALL=off in the environment switches the firewall off
 // whatever the policy says, and BIGFOOT_ALLOW adds rules to it.
-func SetFirewall(fw Firewall) error { return core.SetFirewall(fw) }
+func SetFirewall(fw Firewall) error { return guard.SetFirewall(fw) }
 
 // AllowDial lets dials outside every sandbox that match one of rules go to
 // the network until t ends. A rule is "*", "loopback", "unix", a CIDR
@@ -76,14 +78,14 @@ func SetFirewall(fw Firewall) error { return core.SetFirewall(fw) }
 // of them while t runs, including dials of tests running in parallel with
 // it. Dials inside a sandbox are scripted whatever the firewall says; see
 // socket.Plugin.PassThrough.
-func AllowDial(t testing.TB, rules ...string) {
+func AllowDial(t TestingT, rules ...string) {
 	t.Helper()
 	quoted := make([]string, len(rules))
 	for i, r := range rules {
 		quoted[i] = strconv.Quote(r)
 	}
 	owner := "bigfoot.AllowDial(t, " + strings.Join(quoted, ", ") + ") in " + t.Name()
-	remove, err := core.AddDialRules(owner, rules, false)
+	remove, err := guard.AddDialRules(owner, rules, false)
 	if err != nil {
 		t.Fatalf("%v", err)
 		return
@@ -96,9 +98,9 @@ func AllowDial(t testing.TB, rules ...string) {
 // no local service. Rules from AllowDial still allow the addresses they
 // name. Like AllowDial it applies to every dial outside a sandbox while t
 // runs, including those of parallel tests (httptest servers among them).
-func DenyLoopback(t testing.TB) {
+func DenyLoopback(t TestingT) {
 	t.Helper()
-	remove, err := core.AddDialRules("bigfoot.DenyLoopback(t) in "+t.Name(), nil, true)
+	remove, err := guard.AddDialRules("bigfoot.DenyLoopback(t) in "+t.Name(), nil, true)
 	if err != nil {
 		t.Fatalf("%v", err)
 		return
@@ -107,4 +109,4 @@ func DenyLoopback(t testing.TB) {
 }
 
 // DialRuleError reports a firewall or pass-through rule that cannot be read.
-type DialRuleError = core.DialRuleError
+type DialRuleError = guard.DialRuleError

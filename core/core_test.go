@@ -1,12 +1,13 @@
 package core_test
 
 import (
+	"context"
 	"errors"
 	"strings"
 	"testing"
 
+	"github.com/bigfoot-go/bigfoot/bftest"
 	"github.com/bigfoot-go/bigfoot/core"
-	"github.com/bigfoot-go/bigfoot/internal/faketb"
 )
 
 // A plugin written against the core API alone, as an author outside the
@@ -76,7 +77,7 @@ func TestPluginBuiltOnCore(t *testing.T) {
 	// A source without a Hint gets the generic assertion in messages.
 	v2 := core.New(nil)
 	v2.Record(getSource, core.String("k"), core.String("v"))
-	if h := v2.Interactions()[0].Hint(); h != `bf.AssertInteraction(kv.get, bigfoot.Fields{"key": "k", "value": "v"})` {
+	if h := v2.Interactions()[0].Hint(); h != `v.AssertInteraction(kv.get, core.Fields{"key": "k", "value": "v"})` {
 		t.Errorf("generic hint %s", h)
 	}
 	err = v.AssertValues(putSource, core.String("n"), core.String("3"))
@@ -171,7 +172,7 @@ func TestInAnyOrderMixesExactAndMatchers(t *testing.T) {
 }
 
 func TestFailuresAreReportedOnce(t *testing.T) {
-	ft := faketb.New(t)
+	ft := bftest.New(t)
 	ft.Run(func() {
 		v := core.New(ft)
 		ft.Cleanup(v.VerifyAtCleanup)
@@ -192,27 +193,53 @@ func TestFailuresAreReportedOnce(t *testing.T) {
 	}
 }
 
-func TestActiveSandboxFollowsGoroutines(t *testing.T) {
-	if core.ActiveSandbox(nil) != nil {
-		t.Fatal("a sandbox is active before any was entered")
-	}
+func TestSandboxOwnerFollowsGoroutinesOnly(t *testing.T) {
 	v1, v2 := core.New(nil), core.New(nil)
 	in2 := make(chan struct{})
 	release := make(chan struct{})
-	go v2.Sandbox(func() { close(in2); <-release })
+	done2 := make(chan struct{})
+	go func() { defer close(done2); v2.Sandbox(func() { close(in2); <-release }) }()
 	<-in2
 	v1.Sandbox(func() {
-		got := make(chan *core.Verifier)
+		got := make(chan core.Owner)
 		go func() { // a grandchild still belongs to v1's sandbox
-			go func() { got <- core.ActiveSandbox(nil) }()
+			go func() { got <- core.SandboxOwner(nil) }()
 		}()
-		if g := <-got; g != v1 {
-			t.Errorf("grandchild routed to %p, want v1 %p", g, v1)
+		if g := <-got; g.Verifier != v1 || !g.Open || g.Via != "goroutine" {
+			t.Errorf("grandchild routed to %+v, want v1's open sandbox", g)
 		}
 	})
-	// Only v2's sandbox is open now: an unrelated goroutine falls back to it.
-	if g := core.ActiveSandbox(nil); g != v2 {
-		t.Errorf("fallback routed to %p, want v2", g)
+	// Only v2's sandbox is open now, but an unrelated goroutine does not
+	// provably belong to it: it belongs to no sandbox.
+	if g := core.SandboxOwner(nil); g.Found() {
+		t.Errorf("unrelated goroutine routed to %+v, want no owner", g)
+	}
+	// A context that carries v2 routes to it; one that carries the closed
+	// v1 names v1 as closed.
+	if g := core.SandboxOwner(core.WithSandbox(context.Background(), v2)); g.Verifier != v2 || !g.Open || g.Via != "context" {
+		t.Errorf("context of v2 routed to %+v", g)
+	}
+	if g := core.SandboxOwner(core.WithSandbox(context.Background(), v1)); g.Verifier != v1 || g.Open {
+		t.Errorf("context of closed v1 routed to %+v, want v1 closed", g)
 	}
 	close(release)
+	<-done2
+}
+
+func TestSandboxOwnerOfClosedSandboxGoroutine(t *testing.T) {
+	ft := bftest.New(t)
+	v := core.New(ft)
+	leaked := make(chan chan core.Owner)
+	v.Sandbox(func() {
+		go func() { // a goroutine the sandbox leaves running
+			ask := make(chan core.Owner)
+			leaked <- ask
+			ask <- core.SandboxOwner(nil)
+		}()
+	})
+	ask := <-leaked
+	g := <-ask
+	if g.Open || g.Verifier != v || g.Name != t.Name() {
+		t.Errorf("leaked goroutine's owner = %+v, want %s's closed sandbox", g, t.Name())
+	}
 }

@@ -2,6 +2,7 @@ package core
 
 import (
 	"errors"
+	"fmt"
 	"strconv"
 	"strings"
 )
@@ -48,6 +49,8 @@ type StepMismatchError struct {
 	Step      string   // the scripted step it met, e.g. "sendall"
 	Site      string   // file:line where that step was registered
 	Remaining []string // the steps left in the session, in order
+	On        string   // the connection, e.g. "tcp 127.0.0.1:25 (socket session 1)"
+	Detail    string   // what the call carried, e.g. the bytes written
 	Fix       string
 }
 
@@ -64,6 +67,17 @@ func (e *StepMismatchError) Error() string {
 		b.WriteString(" (registered at ")
 		b.WriteString(e.Site)
 		b.WriteString(")")
+	}
+	if e.Detail != "" || e.On != "" {
+		b.WriteString("\n  the call: ")
+		b.WriteString(e.Detail)
+		if e.On != "" {
+			if e.Detail != "" {
+				b.WriteString(" ")
+			}
+			b.WriteString("on ")
+			b.WriteString(e.On)
+		}
 	}
 	b.WriteString("\n  script left in this session: [")
 	b.WriteString(strings.Join(e.Remaining, " "))
@@ -195,6 +209,9 @@ type UnusedStep struct {
 	Index   int    // 1-based position of the step in its session
 	Site    string // file:line where the step was registered
 	Example string // a returns value that fits the step, as Go code
+	// Script, for a matched queue's entry, is the Go code that registered
+	// it; Session and Index are then 0.
+	Script string
 }
 
 // UnusedMocksError is reported at verification when required scripted steps
@@ -213,6 +230,14 @@ func (e *UnusedMocksError) Error() string {
 	for _, s := range e.Steps {
 		b.WriteString("  ")
 		b.WriteString(s.Plugin)
+		if s.Script != "" {
+			b.WriteString(": ")
+			b.WriteString(s.Script)
+			b.WriteString(" registered at ")
+			b.WriteString(s.Site)
+			b.WriteByte('\n')
+			continue
+		}
 		b.WriteString(" session ")
 		b.WriteString(strconv.Itoa(s.Session))
 		b.WriteString(" step ")
@@ -229,7 +254,12 @@ func (e *UnusedMocksError) Error() string {
 		b.WriteByte('\n')
 	}
 	b.WriteString("fix: make the code under test perform them, delete them, or mark them optional:\n")
-	b.WriteString("\tExpect(" + strconv.Quote(e.Steps[0].Step) + ", " + e.Steps[0].Example + ", bigfoot.Optional())")
+	first := e.Steps[0]
+	if first.Script != "" {
+		b.WriteString("\t// pass " + names.Package + ".Optional() to the Expect call for a step the code may not take")
+	} else {
+		b.WriteString("\tExpect(" + strconv.Quote(first.Step) + ", " + first.Example + ", " + names.Package + ".Optional())")
+	}
 	return b.String()
 }
 
@@ -288,10 +318,19 @@ func (e *InteractionMismatchError) Error() string {
 	for _, d := range e.Diffs {
 		b.WriteString("\n  field ")
 		b.WriteString(d.Field)
+		at := FirstDifference(d.Expected, d.Actual)
+		if at >= 0 {
+			b.WriteString(" (first difference at byte ")
+			b.WriteString(strconv.Itoa(at))
+			if x, y := describeByteAt(d.Expected, at), describeByteAt(d.Actual, at); x != "" || y != "" {
+				b.WriteString(": expected " + x + ", got " + y)
+			}
+			b.WriteString(")")
+		}
 		b.WriteString(":\n    - ")
-		b.WriteString(d.Expected.GoString())
+		b.WriteString(d.Expected.GoStringAround(at))
 		b.WriteString("\n    + ")
-		b.WriteString(d.Actual.GoString())
+		b.WriteString(d.Actual.GoStringAround(at))
 	}
 	b.WriteString("\n  unasserted timeline:")
 	for _, in := range e.Remaining {
@@ -333,7 +372,7 @@ func (e *MissingAssertionFieldsError) Error() string {
 	}
 	b.WriteString("; it declares ")
 	b.WriteString(quoteAll(e.Source.Fields))
-	b.WriteString(" and every one must be asserted (use bigfoot.Any() for a value you do not care about)")
+	b.WriteString(" and every one must be asserted (use " + names.Package + ".Any() for a value you do not care about)")
 	writeFix(&b, genericHint(e.Source, nil))
 	return b.String()
 }
@@ -347,7 +386,7 @@ type AllWildcardAssertionError struct {
 
 // Error describes the failure: what happened, what was expected, and the fix.
 func (e *AllWildcardAssertionError) Error() string {
-	msg := "bigfoot: assertion on " + e.Source.Expr() + " uses bigfoot.Any() for every field, so it proves nothing\n" +
+	msg := "bigfoot: assertion on " + e.Source.Expr() + " uses " + names.Package + ".Any() for every field, so it proves nothing\n" +
 		"fix: give at least one field its expected value"
 	if e.Next != nil {
 		msg += "; the next such interaction is asserted by\n\t" + e.Next.Hint()
@@ -365,7 +404,7 @@ type AssertionInsideSandboxError struct {
 func (e *AssertionInsideSandboxError) Error() string {
 	return "bigfoot: assertion on " + e.Source.Expr() + " made inside the sandbox\n" +
 		"fix: move the assertion after the sandbox closes:\n" +
-		"\tbf.Sandbox(func() { /* code under test */ })\n\t// assertions here"
+		"\t" + names.Verifier + ".Sandbox(func() { /* code under test */ })\n\t// assertions here"
 }
 
 // GuardedCallError is returned for a call that was refused because no sandbox
@@ -410,4 +449,143 @@ func quoteAll(names []string) string {
 		q[i] = strconv.Quote(n)
 	}
 	return "[" + strings.Join(q, " ") + "]"
+}
+
+// describeByteAt names the byte at offset i of a text value, for diffs:
+// whitespace by name, so that an exact compare never fails invisibly.
+func describeByteAt(v Value, i int) string {
+	t, ok := v.text()
+	if !ok {
+		return ""
+	}
+	if i >= len(t) {
+		return "the end"
+	}
+	switch c := t[i]; c {
+	case ' ':
+		return "a space"
+	case '\t':
+		return "a tab"
+	case '\n':
+		return "a newline"
+	case '\r':
+		return "a carriage return"
+	default:
+		return strconv.QuoteRune(rune(c))
+	}
+}
+
+// PluginExistsError is returned when a second plugin of one kind is created
+// on a verifier. errors.Is(err, ErrPluginExists) holds.
+type PluginExistsError struct {
+	Plugin   string
+	Accessor string // how a test reaches the plugin, e.g. "bf.Socket()"
+}
+
+// Error describes the failure: what happened, what was expected, and the fix.
+func (e *PluginExistsError) Error() string {
+	fix := "// reuse the first one"
+	if e.Accessor != "" {
+		fix = "// reuse the first one; " + e.Accessor + " returns it, creating it on first use:\n" + e.Accessor
+	}
+	return "bigfoot: a " + e.Plugin + " plugin is already registered on this verifier; each verifier has at most one\n" +
+		"fix:\n\t" + strings.ReplaceAll(fix, "\n", "\n\t")
+}
+
+// Unwrap makes errors.Is(err, ErrPluginExists) true.
+func (e *PluginExistsError) Unwrap() error { return ErrPluginExists }
+
+// InvalidAssertionError is returned by an assertion that cannot be checked
+// at all, such as one given a nil source.
+type InvalidAssertionError struct {
+	Reason string
+	Fix    string
+}
+
+// Error describes the failure: what happened, what was expected, and the fix.
+func (e *InvalidAssertionError) Error() string {
+	var b strings.Builder
+	b.WriteString("bigfoot: invalid assertion: ")
+	b.WriteString(e.Reason)
+	writeFix(&b, e.Fix)
+	return b.String()
+}
+
+// PanicError is returned by an intercepted call whose plugin code or
+// matcher panicked: the panic is reported with its own text and stack
+// rather than left to crash a goroutine or hang the test.
+type PanicError struct {
+	Plugin string
+	Value  any
+	Stack  string
+}
+
+// Error describes the failure: what happened, what was expected, and the fix.
+func (e *PanicError) Error() string {
+	stack := e.Stack
+	if len(stack) > 4096 {
+		stack = stack[:4096] + "\n..."
+	}
+	return "bigfoot: panic in the " + e.Plugin + " plugin while answering a call: " + fmt.Sprint(e.Value) + "\n" + stack
+}
+
+// RepeatedFailureError says that a failure already reported happened again
+// (a client retrying): it is printed once, with the count.
+type RepeatedFailureError struct {
+	Text  string // the failure's message
+	Count int    // how many times it happened
+}
+
+// Error describes the failure: what happened, what was expected, and the fix.
+func (e *RepeatedFailureError) Error() string {
+	first, _, _ := strings.Cut(e.Text, "\n")
+	return "bigfoot: the failure reported above happened " + strconv.Itoa(e.Count) + " times in all (printed once): " + first
+}
+
+// PostSandboxInteractionError is returned for a call made on behalf of a
+// sandbox that has already closed: by a goroutine it started, or with a
+// context from its Context, or on a connection it opened. The call is
+// refused, and the test it belongs to fails if it is still running.
+type PostSandboxInteractionError struct {
+	Plugin string // e.g. "socket"
+	Call   string // e.g. "dial tcp db.internal:5432"
+	Test   string // the test whose sandbox it was
+	Site   string // where the code made the call
+}
+
+// Error describes the failure: what happened, what was expected, and the fix.
+func (e *PostSandboxInteractionError) Error() string {
+	var b strings.Builder
+	b.WriteString("bigfoot: ")
+	b.WriteString(e.Plugin)
+	b.WriteString(" ")
+	b.WriteString(e.Call)
+	b.WriteString(" made after the sandbox of ")
+	b.WriteString(e.Test)
+	b.WriteString(" closed")
+	if e.Site != "" {
+		b.WriteString("\n  called at ")
+		b.WriteString(e.Site)
+	}
+	writeFix(&b, "// finish the work inside the sandbox: wait for the goroutines it starts before it returns\n"+
+		names.Verifier+".Sandbox(func() {\n\tvar wg sync.WaitGroup\n\t// start the work with wg.Add / wg.Done\n\twg.Wait()\n})")
+	return b.String()
+}
+
+// SandboxMismatchError is returned when a connection or other resource
+// made in one test's sandbox is used from another's: pooled connections
+// shared between parallel tests, say. The call is refused.
+type SandboxMismatchError struct {
+	Plugin string
+	Call   string // e.g. "write on tcp 10.0.0.1:80"
+	Owner  string // the test whose sandbox made the resource
+	User   string // the test whose sandbox used it
+}
+
+// Error describes the failure: what happened, what was expected, and the fix.
+func (e *SandboxMismatchError) Error() string {
+	return "bigfoot: " + e.Plugin + " " + e.Call + " in the sandbox of " + e.User +
+		" uses a connection made in the sandbox of " + e.Owner + "\n" +
+		"fix:\n\t// give each test its own client (or transport), or close idle connections at the end of each sandbox:\n\t" +
+		"client.CloseIdleConnections()"
 }

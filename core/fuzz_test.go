@@ -231,7 +231,7 @@ func checkHint(t *testing.T, in *Interaction, hint string) {
 		t.Fatalf("hint %q is not a call", hint)
 	}
 	var got []Value
-	if in.Source.Hint != nil && !strings.HasPrefix(hint, "bf.AssertInteraction(") {
+	if in.Source.Hint != nil && !strings.HasPrefix(hint, "bf.AssertInteraction(") && !strings.HasPrefix(hint, "v.AssertInteraction(") {
 		for _, arg := range call.Args {
 			got = append(got, evalValue(t, hint, arg))
 		}
@@ -241,7 +241,7 @@ func checkHint(t *testing.T, in *Interaction, hint string) {
 			t.Fatalf("generic hint %q does not name source %s", hint, in.Source.Expr())
 		}
 		lit, ok := call.Args[1].(*ast.CompositeLit)
-		if !ok || exprString(lit.Type) != "bigfoot.Fields" || len(lit.Elts) != len(in.Source.Fields) {
+		if !ok || (exprString(lit.Type) != "bigfoot.Fields" && exprString(lit.Type) != "core.Fields") || len(lit.Elts) != len(in.Source.Fields) {
 			t.Fatalf("generic hint %q: second argument is not a bigfoot.Fields of %d fields", hint, len(in.Source.Fields))
 		}
 		for i, elt := range lit.Elts {
@@ -315,6 +315,10 @@ func checkBytesRoundTrip(t *testing.T, data []byte) {
 	if !ok || !strings.HasSuffix(inner, ")") {
 		t.Fatalf("Bytes(%q).GoString() = %q, want []byte(\"...\")", data, s)
 	}
+	if len(data) > elideAt {
+		checkElided(t, s, string(data))
+		return
+	}
 	u, err := strconv.Unquote(inner[:len(inner)-1])
 	if err != nil || !bytes.Equal([]byte(u), data) {
 		t.Fatalf("Bytes(%q).GoString() = %q unquotes to %q, %v", data, s, u, err)
@@ -324,9 +328,25 @@ func checkBytesRoundTrip(t *testing.T, data []byte) {
 func checkStringRoundTrip(t *testing.T, str string) {
 	t.Helper()
 	s := String(str).GoString()
+	if len(str) > elideAt {
+		checkElided(t, s, str)
+		return
+	}
 	u, err := strconv.Unquote(s)
 	if err != nil || u != str {
 		t.Fatalf("String(%q).GoString() = %q unquotes to %q, %v", str, s, u, err)
+	}
+}
+
+// checkElided checks a long value's rendering: short, and naming the value's
+// length and how much was left out.
+func checkElided(t *testing.T, s, value string) {
+	t.Helper()
+	if len(s) > 4*elideAt {
+		t.Fatalf("elided rendering of %d bytes is %d bytes long", len(value), len(s))
+	}
+	if !strings.Contains(s, "("+strconv.Itoa(len(value))+" in all)") {
+		t.Fatalf("elided rendering %q does not give the length %d", s, len(value))
 	}
 }
 
@@ -368,19 +388,76 @@ func evalValue(t *testing.T, src string, e ast.Expr) Value {
 			}
 			return Int(int(n))
 		}
+	case *ast.BinaryExpr:
+		// A long value elided in the middle: "head" + /* n bytes elided */ "tail".
+		parts := stringParts(t, src, e)
+		return ValueOf(elidedMatcher{head: parts[0], tail: parts[len(parts)-1]})
 	case *ast.CallExpr:
 		if exprString(e.Fun) == "[]byte" && len(e.Args) == 1 {
 			s := evalValue(t, src, e.Args[0])
 			if s.kind == kindString {
 				return Bytes([]byte(s.s))
 			}
+			if m, ok := s.x.(elidedMatcher); ok {
+				m.bytes = true
+				return ValueOf(m)
+			}
 		}
-		if exprString(e.Fun) == "bigfoot.Any" && len(e.Args) == 0 {
+		if (exprString(e.Fun) == "bigfoot.Any" || exprString(e.Fun) == "core.Any") && len(e.Args) == 0 {
 			return ValueOf(Any())
 		}
 	}
 	t.Fatalf("%q: cannot evaluate %s", src, exprString(e))
 	return Value{}
+}
+
+// elidedMatcher stands for a long value printed elided: it matches text of
+// more than elideAt bytes with that start and end.
+type elidedMatcher struct {
+	head, tail string
+	bytes      bool
+}
+
+func (m elidedMatcher) Matches(x any) bool {
+	var s string
+	switch v := x.(type) {
+	case string:
+		if m.bytes {
+			return false
+		}
+		s = v
+	case []byte:
+		if !m.bytes {
+			return false
+		}
+		s = string(v)
+	default:
+		return false
+	}
+	return len(s) > elideAt && strings.HasPrefix(s, m.head) && strings.HasSuffix(s, m.tail)
+}
+
+func (m elidedMatcher) String() string { return "elided(" + m.head + "..." + m.tail + ")" }
+
+// stringParts returns the string literals of a chain of + in order.
+func stringParts(t *testing.T, src string, e ast.Expr) []string {
+	t.Helper()
+	switch e := e.(type) {
+	case *ast.BinaryExpr:
+		if e.Op == token.ADD {
+			return append(stringParts(t, src, e.X), stringParts(t, src, e.Y)...)
+		}
+	case *ast.BasicLit:
+		if e.Kind == token.STRING {
+			s, err := strconv.Unquote(e.Value)
+			if err != nil {
+				t.Fatalf("%q: %v", src, err)
+			}
+			return []string{s}
+		}
+	}
+	t.Fatalf("%q: cannot evaluate %s in an elided value", src, exprString(e))
+	return nil
 }
 
 // exprString prints the simple expressions evalValue and checkHint look at.

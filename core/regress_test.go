@@ -12,23 +12,22 @@ import (
 // the labels of context.Background(), i.e. none).
 func TestNestedSandboxKeepsRouting(t *testing.T) {
 	v1, v2 := core.New(nil), core.New(nil)
-	// Another sandbox open elsewhere (a parallel test), so that the
-	// "only one sandbox open" fallback cannot hide the problem.
+	// Another sandbox open elsewhere (a parallel test).
 	hold, release := make(chan struct{}), make(chan struct{})
 	go v2.Sandbox(func() { close(hold); <-release })
 	<-hold
 	defer close(release)
 
 	v1.Sandbox(func() {
-		if got := core.ActiveSandbox(nil); got != v1 {
-			t.Fatalf("before nesting: ActiveSandbox = %p, want v1 %p", got, v1)
+		if got := core.SandboxOwner(nil).Verifier; got != v1 {
+			t.Fatalf("before nesting: SandboxOwner = %p, want v1 %p", got, v1)
 		}
 		v1.Sandbox(func() {})
-		if got := core.ActiveSandbox(nil); got != v1 {
-			t.Errorf("after a nested sandbox returned: ActiveSandbox = %p, want v1 %p", got, v1)
+		if got := core.SandboxOwner(nil); got.Verifier != v1 || !got.Open {
+			t.Errorf("after a nested sandbox returned: SandboxOwner = %+v, want v1 %p open", got, v1)
 		}
 		done := make(chan *core.Verifier)
-		go func() { done <- core.ActiveSandbox(nil) }()
+		go func() { done <- core.SandboxOwner(nil).Verifier }()
 		if got := <-done; got != v1 {
 			t.Errorf("goroutine started after the nested sandbox: ActiveSandbox = %p, want v1 %p", got, v1)
 		}

@@ -3,10 +3,12 @@ package core
 import (
 	"context"
 	"runtime/pprof"
+	"sort"
 	"strconv"
 	"sync"
 	"sync/atomic"
 	"unsafe"
+	"weak"
 )
 
 // The runtime publishes these for profilers (and explicitly permits linking
@@ -22,14 +24,24 @@ func runtime_setProfLabel(labels unsafe.Pointer)
 
 const sandboxLabel = "bigfoot.sandbox"
 
-// registry maps open sandboxes to their verifiers, for routing calls that did
-// not come through a verifier's own seam (transparent interception).
+// registry maps sandboxes to their verifiers, for routing calls that did
+// not come through a verifier's own seam (transparent interception). A
+// sandbox that has closed stays known (by name, and weakly by verifier) so
+// that its leftover goroutines' calls are refused as post-sandbox calls
+// rather than taken for someone else's.
 var registry struct {
-	mu      sync.RWMutex
-	byLabel map[unsafe.Pointer]*Verifier
-	byID    map[string]*Verifier
+	mu      sync.RWMutex // guards byLabel and byID
+	byLabel map[unsafe.Pointer]*sandboxEntry
+	byID    map[string]*sandboxEntry
 	open    atomic.Int32 // verifiers with a sandbox open
 	nextID  atomic.Uint64
+}
+
+// sandboxEntry is one verifier's sandbox identity.
+type sandboxEntry struct {
+	name string
+	open *Verifier // set while a sandbox of it is open
+	weak weak.Pointer[Verifier]
 }
 
 // sandboxLabels is a verifier's profiler label set, made once: entering its
@@ -52,9 +64,9 @@ func runSandbox(v *Verifier, fn func()) {
 		id := strconv.FormatUint(registry.nextID.Add(1), 10)
 		ctx := pprof.WithLabels(context.Background(), pprof.Labels(sandboxLabel, id))
 		pprof.SetGoroutineLabels(ctx)
-		v.labels = &sandboxLabels{ctx: ctx, id: id, label: runtime_getProfLabel()}
+		v.labels.Store(&sandboxLabels{ctx: ctx, id: id, label: runtime_getProfLabel()})
 	})
-	pprof.SetGoroutineLabels(v.labels.ctx)
+	pprof.SetGoroutineLabels(v.labels.Load().ctx)
 	enterSandbox(v)
 	defer func() {
 		leaveSandbox(v)
@@ -71,23 +83,29 @@ func enterSandbox(v *Verifier) {
 		return
 	}
 	if registry.byLabel == nil {
-		registry.byLabel = map[unsafe.Pointer]*Verifier{}
-		registry.byID = map[string]*Verifier{}
+		registry.byLabel = map[unsafe.Pointer]*sandboxEntry{}
+		registry.byID = map[string]*sandboxEntry{}
 	}
-	registry.byLabel[v.labels.label] = v
-	registry.byID[v.labels.id] = v
+	l := v.labels.Load()
+	e := registry.byLabel[l.label]
+	if e == nil {
+		e = &sandboxEntry{name: v.Name(), weak: weak.Make(v)}
+		registry.byLabel[l.label] = e
+		registry.byID[l.id] = e
+	}
+	e.open = v
 	registry.open.Add(1)
 }
 
-// leaveSandbox undoes enterSandbox, unregistering v when its last sandbox closes.
+// leaveSandbox undoes enterSandbox, marking v's sandbox closed when its last
+// one closes.
 func leaveSandbox(v *Verifier) {
 	registry.mu.Lock()
 	defer registry.mu.Unlock()
 	if v.sandboxes.Add(-1) > 0 {
 		return
 	}
-	delete(registry.byLabel, v.labels.label)
-	delete(registry.byID, v.labels.id)
+	registry.byLabel[v.labels.Load().label].open = nil
 	registry.open.Add(-1)
 }
 
@@ -100,43 +118,82 @@ func WithSandbox(parent context.Context, v *Verifier) context.Context {
 	return context.WithValue(parent, sandboxKey{}, v)
 }
 
-// ActiveSandbox finds the verifier whose sandbox should answer a call made by
-// the calling goroutine: the sandbox that goroutine (or any goroutine that
-// started it, through any number of generations) entered; else the one
-// carried by ctx (WithSandbox, or a context made inside pprof.Do by the
-// sandbox); else the only open sandbox in the process, if exactly one is
-// open. It returns nil when none applies. With no sandbox open it costs one
-// atomic load.
-func ActiveSandbox(ctx context.Context) *Verifier {
-	if registry.open.Load() == 0 {
-		return nil // inlined: the cost of every dial outside a sandbox in transparent mode
-	}
-	return activeSandbox(ctx)
+// Owner is the sandbox a call provably belongs to.
+type Owner struct {
+	// Verifier is the owner, nil when the call belongs to no sandbox, or
+	// when it belongs to a closed sandbox whose verifier is gone.
+	Verifier *Verifier
+	// Name names the owner's test, also when Verifier is gone.
+	Name string
+	// Open reports whether the owner's sandbox is open now; a call of a
+	// closed sandbox is a post-sandbox call.
+	Open bool
+	// Via says how the call was tied to the sandbox: "goroutine" (started
+	// from the sandbox, through any number of generations) or "context".
+	Via string
 }
 
-func activeSandbox(ctx context.Context) *Verifier {
+// Found reports whether the call belongs to a sandbox, open or closed.
+func (o Owner) Found() bool { return o.Name != "" }
+
+// SandboxOwner finds the sandbox a call made by the calling goroutine with
+// ctx provably belongs to: the sandbox that goroutine (or any goroutine that
+// started it) entered, else the one ctx carries (WithSandbox, or a context
+// made inside the sandbox by pprof.Do). A call tied to neither belongs to
+// no sandbox: it is never guessed. With no sandbox ever entered in the
+// process it costs one atomic load and no lock.
+func SandboxOwner(ctx context.Context) Owner {
+	if registry.nextID.Load() == 0 {
+		return Owner{}
+	}
 	label := runtime_getProfLabel()
 	registry.mu.RLock()
 	defer registry.mu.RUnlock()
 	if label != nil {
-		if v := registry.byLabel[label]; v != nil {
-			return v
+		if e := registry.byLabel[label]; e != nil {
+			return e.owner("goroutine")
 		}
 	}
 	if ctx != nil {
-		if v, _ := ctx.Value(sandboxKey{}).(*Verifier); v != nil && v.InSandbox() {
-			return v
+		if v, _ := ctx.Value(sandboxKey{}).(*Verifier); v != nil {
+			if l := v.labels.Load(); l != nil {
+				if e := registry.byLabel[l.label]; e != nil {
+					return e.owner("context")
+				}
+			}
+			return Owner{Verifier: v, Name: v.Name(), Via: "context"} // never entered a sandbox
 		}
 		if id, ok := pprof.Label(ctx, sandboxLabel); ok {
-			if v := registry.byID[id]; v != nil {
-				return v
+			if e := registry.byID[id]; e != nil {
+				return e.owner("context")
 			}
 		}
 	}
-	if len(registry.byID) == 1 {
-		for _, v := range registry.byID {
-			return v
+	return Owner{}
+}
+
+func (e *sandboxEntry) owner(via string) Owner {
+	if e.open != nil {
+		return Owner{Verifier: e.open, Name: e.name, Open: true, Via: via}
+	}
+	return Owner{Verifier: e.weak.Value(), Name: e.name, Via: via}
+}
+
+// AnySandboxOpen reports whether any sandbox is open in the process: one
+// atomic load, for hooks on every call's fast path.
+func AnySandboxOpen() bool { return registry.open.Load() > 0 }
+
+// OpenSandboxes returns the names of the tests whose sandboxes are open,
+// sorted, for messages about calls that belong to none of them.
+func OpenSandboxes() []string {
+	registry.mu.RLock()
+	defer registry.mu.RUnlock()
+	var out []string
+	for _, e := range registry.byID {
+		if e.open != nil {
+			out = append(out, e.name)
 		}
 	}
-	return nil
+	sort.Strings(out)
+	return out
 }

@@ -3,7 +3,7 @@ package core
 import (
 	"os"
 	"reflect"
-	"runtime"
+	"runtime/debug"
 	"sort"
 	"strconv"
 	"strings"
@@ -12,11 +12,13 @@ import (
 	"time"
 )
 
-// Spec describes a stateful plugin's scripts: its steps, the state machine
-// they move through, and what each step's returns value must be.
+// Spec describes a plugin's ordered scripts: its steps, the state machine
+// they move through (if the plugin has states), and what each step's returns
+// value must be. A Spec with no Initial state has no state machine: any
+// step may follow any other.
 type Spec struct {
 	Plugin  string // e.g. "socket"
-	Initial string // the state a session starts in, e.g. "disconnected"
+	Initial string // the state a session starts in, e.g. "disconnected"; "" for none
 	Steps   []StepSpec
 	// StateErrors gives, per state, the error a real implementation returns
 	// for a call made in it (net.ErrClosed for "closed"); InvalidStateError
@@ -39,7 +41,7 @@ type Spec struct {
 // StepSpec is one step a script may contain.
 type StepSpec struct {
 	Name string   // e.g. "recv"
-	From []string // states the step may be taken from
+	From []string // states the step may be taken from (ignored without a state machine)
 	To   string   // the state after it
 	// Returns says in Go terms what the step's returns value must be, e.g.
 	// "[]byte"; Example is a valid returns value as Go code, e.g. `[]byte("pong")`.
@@ -47,6 +49,9 @@ type StepSpec struct {
 	Example string
 	// Check reports whether returns fits the step.
 	Check func(returns any) bool
+	// Copy, if set, returns a copy of returns that the caller can no
+	// longer change; without it a []byte is copied and other values kept.
+	Copy func(returns any) any
 }
 
 func (sp *Spec) step(name string) *StepSpec {
@@ -57,6 +62,8 @@ func (sp *Spec) step(name string) *StepSpec {
 	}
 	return nil
 }
+
+func (sp *Spec) stateless() bool { return sp.Initial == "" }
 
 // Step is one scripted step of a session.
 type Step struct {
@@ -70,15 +77,7 @@ type Step struct {
 }
 
 // Site returns the file:line where the step was registered.
-func (st *Step) Site() string { return siteOf(st.pc) }
-
-func siteOf(pc uintptr) string {
-	if pc == 0 {
-		return "unknown location"
-	}
-	frame, _ := runtime.CallersFrames([]uintptr{pc}).Next()
-	return frame.File + ":" + strconv.Itoa(frame.Line)
-}
+func (st *Step) Site() string { return SiteOf(st.pc) }
 
 // StepOption modifies a step registered with Expect; see Raises and
 // Optional. It is a small value, not a function, so that passing options
@@ -95,13 +94,35 @@ func Raises(err error) StepOption { return StepOption{raises: err} }
 // not reported when unused.
 func Optional() StepOption { return StepOption{optional: true} }
 
+// ApplyOptions folds opts: the error of the last Raises, and whether any is
+// Optional. Plugins with scripts of their own shape read options with it.
+func ApplyOptions(opts []StepOption) (raises error, optional bool) {
+	for _, o := range opts {
+		if o.raises != nil {
+			raises = o.raises
+		}
+		optional = optional || o.optional
+	}
+	return raises, optional
+}
+
+func copyReturns(sp *StepSpec, x any) any {
+	if sp.Copy != nil {
+		return sp.Copy(x)
+	}
+	if b, ok := x.([]byte); ok && b != nil {
+		return append([]byte{}, b...)
+	}
+	return x
+}
+
 // Sessions hands a plugin's scripted sessions to connections in the order
 // the test registered them.
 type Sessions struct {
 	v    *Verifier
 	spec *Spec
 
-	mu   sync.Mutex
+	mu   sync.Mutex // guards list and head
 	list []*Session
 	head int
 }
@@ -113,7 +134,7 @@ func NewSessions(v *Verifier, spec *Spec) *Sessions {
 
 // New registers a new, empty session at the end of the queue.
 func (q *Sessions) New() *Session {
-	s := &Session{v: q.v, spec: q.spec, state: q.spec.Initial, liveIdx: -1}
+	s := &Session{v: q.v, spec: q.spec, state: q.spec.Initial, liveIdx: -1, stalled: -1}
 	s.steps = s.inline[:0]
 	s.statesBuf[0] = q.spec.Initial
 	s.states = s.statesBuf[:1]
@@ -121,7 +142,7 @@ func (q *Sessions) New() *Session {
 	q.list = append(q.list, s)
 	s.number = len(q.list)
 	q.mu.Unlock()
-	q.v.addSession(s)
+	q.v.addScript(s)
 	return s
 }
 
@@ -146,13 +167,14 @@ func (q *Sessions) Bind() *Session {
 	return s
 }
 
-// Session is one scripted connection: an ordered list of steps and the state
-// machine they run through.
+// Session is one scripted connection: an ordered list of steps and, if the
+// plugin has one, the state machine they run through.
 type Session struct {
 	v      *Verifier
 	spec   *Spec
 	number int
 
+	// mu guards everything below; calls on one connection are serialized by it.
 	mu        sync.Mutex
 	steps     []Step
 	inline    [4]Step // most scripts are short: no second allocation for them
@@ -166,6 +188,7 @@ type Session struct {
 	// some left is in the verifier's live set, which the sandbox settles.
 	requiredLeft int
 	liveIdx      int           // position in the verifier's live set, -1 when not in it (guarded by the verifier's mu)
+	stalled      int           // index of a step a waiting call already gave up on, or -1: the stall is paid once
 	wake         chan struct{} // closed to wake waiting calls; nil when nobody waits
 }
 
@@ -173,12 +196,8 @@ type Session struct {
 // names and returns must fit it; opts are Raises and Optional. A mistake is
 // reported at once (see Verifier.Misuse). It returns s for chaining.
 func (s *Session) Expect(step string, returns any, opts ...StepOption) *Session {
-	var pcs [1]uintptr
-	runtime.Callers(2, pcs[:])
-	if err := s.add(step, returns, pcs[0], opts); err != nil {
-		if s.v.tb != nil {
-			s.v.tb.Helper()
-		}
+	if err := s.add(step, returns, Caller(0), opts); err != nil {
+		s.v.Reporter().Helper()
 		s.v.Misuse(err)
 	}
 	return s
@@ -189,16 +208,14 @@ func (s *Session) add(name string, returns any, pc uintptr, opts []StepOption) e
 	if sp == nil {
 		return s.unknownStep(name)
 	}
-	st := Step{Name: name, Returns: returns, pc: pc}
-	for _, o := range opts {
-		if o.raises != nil {
-			st.Err = o.raises
-		}
-		st.Optional = st.Optional || o.optional
-	}
+	st := Step{Name: name, pc: pc}
+	st.Err, st.Optional = ApplyOptions(opts)
 	if st.Err == nil && !sp.Check(returns) {
 		return &ReturnsTypeError{Plugin: s.spec.Plugin, Step: name, Got: typeName(returns), Want: sp.Returns,
 			Fix: "Expect(" + strconv.Quote(name) + ", " + sp.Example + ")"}
+	}
+	if st.Err == nil {
+		st.Returns = copyReturns(sp, returns)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -210,8 +227,22 @@ func (s *Session) add(name string, returns any, pc uintptr, opts []StepOption) e
 		return &ScriptSealedError{Plugin: s.spec.Plugin, Step: name, State: state,
 			Fix: s.spec.Accessor + ".NewSession().\n\tExpect(" + strconv.Quote(name) + ", " + sp.Example + ") // script each connection before the code dials"}
 	}
-	// The states the script can be in after this step; an optional step may
-	// also be skipped, keeping the states before it.
+	if !s.spec.stateless() {
+		if err := s.advanceStates(sp, st.Optional); err != nil {
+			return err
+		}
+	}
+	s.steps = append(s.steps, st)
+	if !st.Optional {
+		s.requiredLeft++
+	}
+	return nil
+}
+
+// advanceStates computes the states the script can be in after a step of
+// sp, refusing a step the state machine cannot take. Call with s.mu held.
+func (s *Session) advanceStates(sp *StepSpec, optional bool) error {
+	// An optional step may also be skipped, keeping the states before it.
 	var buf [8]string
 	next := buf[:0]
 	for _, from := range s.states {
@@ -220,9 +251,9 @@ func (s *Session) add(name string, returns any, pc uintptr, opts []StepOption) e
 		}
 	}
 	if len(next) == 0 {
-		return &InvalidStateError{Method: name, State: strings.Join(s.states, "|"), ValidFrom: sortedCopy(sp.From)}
+		return &InvalidStateError{Method: sp.Name, State: strings.Join(s.states, "|"), ValidFrom: sortedCopy(sp.From)}
 	}
-	if st.Optional {
+	if optional {
 		for _, x := range s.states {
 			if !contains(next, x) {
 				next = append(next, x)
@@ -233,10 +264,6 @@ func (s *Session) add(name string, returns any, pc uintptr, opts []StepOption) e
 		s.states = s.statesBuf[:copy(s.statesBuf[:], next)]
 	} else {
 		s.states = append([]string(nil), next...)
-	}
-	s.steps = append(s.steps, st)
-	if !st.Optional {
-		s.requiredLeft++
 	}
 	return nil
 }
@@ -260,6 +287,19 @@ func (s *Session) State() string {
 	return s.state
 }
 
+// Any reports whether pred holds for any step of the script, for a
+// plugin that prepares differently for some kinds of step.
+func (s *Session) Any(pred func(*Step) bool) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i := range s.steps {
+		if pred(&s.steps[i]) {
+			return true
+		}
+	}
+	return false
+}
+
 // Number returns the session's 1-based position in its plugin's registration order.
 func (s *Session) Number() int { return s.number }
 
@@ -269,12 +309,15 @@ type Call struct {
 	Accept []string
 	// Wait makes the call wait while the next step is of another kind, for a
 	// read that must not overtake a write another goroutine is about to make.
-	Wait bool
-	// Patient lists the steps a waiting call may wait for without limit (a
-	// read on an idle connection waiting for it to be closed); a wait for any
-	// other step ends after Stall with a StepMismatchError.
-	Patient []string
-	Stall   time.Duration
+	// The wait ends after Stall with a StepMismatchError.
+	Wait  bool
+	Stall time.Duration
+	// Patient lists steps a waiting call waits for in the expectation that
+	// another goroutine takes them (a read on an idle connection waiting for
+	// it to be closed). After Stall, such a wait fails with PatientFix as
+	// the fix: the code wants more than the script gives.
+	Patient    []string
+	PatientFix string
 	// Deadline, if set, holds the call's current deadline as Unix
 	// nanoseconds (0 for none). A waiting call re-reads it whenever Notify
 	// wakes it.
@@ -285,6 +328,9 @@ type Call struct {
 	Quiet []string
 	// On describes the connection, for messages (e.g. "tcp 127.0.0.1:9999").
 	On interface{ String() string }
+	// Detail, if set, describes what the call carries (the bytes written),
+	// for messages; it runs only on failure.
+	Detail func() string
 }
 
 // Interrupted is returned by Take when a call that was waiting ended without
@@ -297,106 +343,36 @@ func (e *Interrupted) Error() string {
 	return "bigfoot: call interrupted while waiting; session is now " + e.State
 }
 
+// takeState is what one Take keeps between its attempts.
+type takeState struct {
+	waited  bool
+	stallAt time.Time
+}
+
 // Take consumes the step that answers c. Before consuming it, and while still
 // holding the session, it calls record with the step, so that the timeline
 // keeps the order in which calls took their steps; if record returns an error
 // (the call cannot use the step as scripted) the step stays unused and the
-// error is reported and returned. Failures (wrong state, a step of another kind, nothing
+// error is reported and returned. A panic in record is reported and returned
+// as a *PanicError. Failures (wrong state, a step of another kind, nothing
 // left) are reported to the verifier and returned. A deadline that passes
 // returns os.ErrDeadlineExceeded, unreported.
 func (s *Session) Take(c *Call, record func(*Step) error) (*Step, error) {
-	s.mu.Lock()
-	waited := false
+	var ts takeState
 	var timer *time.Timer
 	defer func() {
 		if timer != nil {
 			timer.Stop()
 		}
 	}()
-	var stallAt time.Time
 	for {
-		if s.ended {
-			s.mu.Unlock()
-			return nil, &Interrupted{State: "verified"}
-		}
-		if err := s.checkState(c); err != nil {
-			s.mu.Unlock()
-			if waited {
-				return nil, &Interrupted{State: s.state}
-			}
-			if !contains(c.Quiet, s.state) {
+		st, err, report, wake, until := s.try(c, record, &ts)
+		if wake == nil {
+			if report {
 				s.v.Report(err)
 			}
-			return nil, err
+			return st, err
 		}
-		if c.Deadline != nil {
-			if d := unixNano(c.Deadline.Load()); !d.IsZero() && !time.Now().Before(d) {
-				s.mu.Unlock()
-				return nil, os.ErrDeadlineExceeded
-			}
-		}
-		i, blocker := s.find(c.Accept)
-		if i >= 0 {
-			st := &s.steps[i]
-			if record != nil {
-				if err := record(st); err != nil {
-					s.mu.Unlock()
-					s.v.Report(err)
-					return nil, err
-				}
-			}
-			// Optional steps between s.next and i are passed over, unused.
-			st.used = true
-			s.next = i + 1
-			s.state = s.spec.step(st.Name).To
-			if !st.Optional {
-				if s.requiredLeft--; s.requiredLeft == 0 {
-					s.v.setLive(s, false)
-				}
-			}
-			s.notifyLocked()
-			s.mu.Unlock()
-			return st, nil
-		}
-		if blocker < 0 {
-			err := s.exhausted(c)
-			s.mu.Unlock()
-			s.v.Report(err)
-			return nil, err
-		}
-		patient := contains(c.Patient, s.steps[blocker].Name)
-		if !c.Wait {
-			err := s.mismatchErr(c, blocker)
-			s.mu.Unlock()
-			s.v.Report(err)
-			return nil, err
-		}
-		if !patient && stallAt.IsZero() && c.Stall > 0 {
-			stallAt = time.Now().Add(c.Stall)
-		}
-		if !patient && !stallAt.IsZero() && !time.Now().Before(stallAt) {
-			err := s.mismatchErr(c, blocker)
-			err.(*StepMismatchError).Fix = "the call waited " + c.Stall.String() + " for another goroutine to take step " +
-				strconv.Quote(s.steps[blocker].Name) + " first; reorder the script to match the code:\n" + err.(*StepMismatchError).Fix
-			s.mu.Unlock()
-			s.v.Report(err)
-			return nil, err
-		}
-		// Wait for the next change: a step taken, a state change, a deadline.
-		if s.wake == nil {
-			s.wake = make(chan struct{})
-		}
-		wake := s.wake
-		var until time.Time
-		if !patient {
-			until = stallAt
-		}
-		if c.Deadline != nil {
-			if d := unixNano(c.Deadline.Load()); !d.IsZero() && (until.IsZero() || d.Before(until)) {
-				until = d
-			}
-		}
-		s.mu.Unlock()
 		var timeout <-chan time.Time
 		if !until.IsZero() {
 			if timer == nil {
@@ -410,17 +386,109 @@ func (s *Session) Take(c *Call, record func(*Step) error) (*Step, error) {
 		case <-wake:
 		case <-timeout:
 		}
-		waited = true
-		s.mu.Lock()
+		ts.waited = true
 	}
+}
+
+// try makes one attempt at c. It returns the step or the error (and
+// whether to report it), or, when the call must wait, a channel that is
+// closed at the session's next change and the time the wait ends.
+func (s *Session) try(c *Call, record func(*Step) error, ts *takeState) (st *Step, err error, report bool, wake chan struct{}, until time.Time) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.ended {
+		return nil, &Interrupted{State: "verified"}, false, nil, until
+	}
+	if err := s.checkState(c); err != nil {
+		if ts.waited {
+			return nil, &Interrupted{State: s.state}, false, nil, until
+		}
+		return nil, err, !contains(c.Quiet, s.state), nil, until
+	}
+	if c.Deadline != nil {
+		if d := unixNano(c.Deadline.Load()); !d.IsZero() && !time.Now().Before(d) {
+			return nil, os.ErrDeadlineExceeded, false, nil, until
+		}
+	}
+	i, blocker := s.find(c.Accept)
+	if i >= 0 {
+		st := &s.steps[i]
+		if record != nil {
+			if err := s.record(st, record); err != nil {
+				return nil, err, true, nil, until
+			}
+		}
+		// Optional steps between s.next and i are passed over, unused.
+		st.used = true
+		s.next = i + 1
+		if !s.spec.stateless() {
+			s.state = s.spec.step(st.Name).To
+		}
+		if !st.Optional {
+			if s.requiredLeft--; s.requiredLeft == 0 {
+				s.v.setLive(s, false)
+			}
+		}
+		s.notifyLocked()
+		return st, nil, false, nil, until
+	}
+	if blocker < 0 {
+		return nil, s.exhausted(c), true, nil, until
+	}
+	if !c.Wait {
+		return nil, s.mismatchErr(c, blocker, ""), true, nil, until
+	}
+	patient := contains(c.Patient, s.steps[blocker].Name)
+	if s.stalled == blocker {
+		// An earlier call already waited for this step in vain: fail at once.
+		return nil, s.stallErr(c, blocker, patient), true, nil, until
+	}
+	if ts.stallAt.IsZero() && c.Stall > 0 {
+		ts.stallAt = time.Now().Add(c.Stall)
+	}
+	if !ts.stallAt.IsZero() && !time.Now().Before(ts.stallAt) {
+		s.stalled = blocker
+		return nil, s.stallErr(c, blocker, patient), true, nil, until
+	}
+	// Wait for the next change: a step taken, a state change, a deadline.
+	if s.wake == nil {
+		s.wake = make(chan struct{})
+	}
+	until = ts.stallAt
+	if c.Deadline != nil {
+		if d := unixNano(c.Deadline.Load()); !d.IsZero() && (until.IsZero() || d.Before(until)) {
+			until = d
+		}
+	}
+	return nil, nil, false, s.wake, until
+}
+
+// record runs a plugin's record callback, turning a panic into an error so
+// that neither the session nor the test is left hanging.
+func (s *Session) record(st *Step, record func(*Step) error) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = &PanicError{Plugin: s.spec.Plugin, Value: p, Stack: string(debug.Stack())}
+		}
+	}()
+	return record(st)
+}
+
+func (s *Session) stallErr(c *Call, blocker int, patient bool) error {
+	if patient && c.PatientFix != "" {
+		return s.mismatchErr(c, blocker, "the call waited "+c.Stall.String()+" and nothing else took step "+
+			strconv.Quote(s.steps[blocker].Name)+": "+c.PatientFix)
+	}
+	return s.mismatchErr(c, blocker, "the call waited "+c.Stall.String()+" for another goroutine to take step "+
+		strconv.Quote(s.steps[blocker].Name)+" first; reorder the script to match the code")
 }
 
 // Notify wakes calls waiting on the session so that they look again (after a
 // deadline changed, say).
 func (s *Session) Notify() {
 	s.mu.Lock()
+	defer s.mu.Unlock()
 	s.notifyLocked()
-	s.mu.Unlock()
 }
 
 func (s *Session) notifyLocked() {
@@ -451,6 +519,9 @@ func (s *Session) find(names []string) (int, int) {
 }
 
 func (s *Session) checkState(c *Call) error {
+	if s.spec.stateless() {
+		return nil
+	}
 	for _, name := range c.Accept {
 		if sp := s.spec.step(name); sp != nil && contains(sp.From, s.state) {
 			return nil
@@ -468,16 +539,26 @@ func (s *Session) remainingNames() []string {
 	return names
 }
 
-func (s *Session) mismatchErr(c *Call, blocker int) error {
+func (s *Session) mismatchErr(c *Call, blocker int, why string) error {
 	st := &s.steps[blocker]
 	sp := s.spec.step(c.Accept[0])
-	return &StepMismatchError{
-		Plugin: s.spec.Plugin, Call: c.Accept[0], Step: st.Name, Site: st.Site(),
-		Remaining: s.remainingNames(),
-		Fix: "// the code made a " + strconv.Quote(c.Accept[0]) + " call where the script has " + strconv.Quote(st.Name) +
-			"; script the call in its place:\n" +
-			"Expect(" + strconv.Quote(c.Accept[0]) + ", " + sp.Example + ")",
+	fix := "// the code made a " + strconv.Quote(c.Accept[0]) + " call where the script has " + strconv.Quote(st.Name) +
+		"; script the call before it:\n" +
+		"Expect(" + strconv.Quote(c.Accept[0]) + ", " + sp.Example + ")"
+	if why != "" {
+		fix = "// " + why + "\n" + fix
 	}
+	e := &StepMismatchError{
+		Plugin: s.spec.Plugin, Call: c.Accept[0], Step: st.Name, Site: st.Site(),
+		Remaining: s.remainingNames(), Fix: fix,
+	}
+	if c.On != nil {
+		e.On = c.On.String()
+	}
+	if c.Detail != nil {
+		e.Detail = c.Detail()
+	}
+	return e
 }
 
 func (s *Session) exhausted(c *Call) error {
@@ -486,8 +567,11 @@ func (s *Session) exhausted(c *Call) error {
 	if c.On != nil {
 		on = "on " + c.On.String()
 	}
+	if c.Detail != nil {
+		on += " " + c.Detail()
+	}
 	return &UnmockedInteractionError{
-		Plugin: s.spec.Plugin, Step: c.Accept[0], Call: on,
+		Plugin: s.spec.Plugin, Step: c.Accept[0], Call: strings.TrimSpace(on),
 		Reason: "session " + strconv.Itoa(s.number) + " has no scripted step left for it (its script: [" + s.allNames() + "])",
 		Fix:    "// add the step to the end of session " + strconv.Itoa(s.number) + "'s script:\nExpect(" + strconv.Quote(c.Accept[0]) + ", " + sp.Example + ")",
 	}
@@ -531,10 +615,9 @@ func (s *Session) settling(names []string) <-chan struct{} {
 }
 
 // finish marks the session verified, wakes waiting calls, and returns its
-// unused required steps and whether a connection ever took it.
-func (s *Session) finish() ([]UnusedStep, bool) {
+// unused required steps and the plugin's note about them.
+func (s *Session) finish() ([]UnusedStep, string) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	s.ended = true
 	s.notifyLocked()
 	var out []UnusedStep
@@ -545,7 +628,13 @@ func (s *Session) finish() ([]UnusedStep, bool) {
 				Example: s.spec.step(st.Name).Example})
 		}
 	}
-	return out, s.bound
+	bound := s.bound
+	s.mu.Unlock()
+	note := ""
+	if n := s.spec.UnusedNote; n != nil && len(out) > 0 {
+		note = n(!bound)
+	}
+	return out, note
 }
 
 func unixNano(ns int64) time.Time {
@@ -578,6 +667,10 @@ func closest(name string, valid []string) string {
 	}
 	return best
 }
+
+// Closest returns the name in valid nearest to name (edit distance at most
+// 3), or "": for "did you mean" fixes.
+func Closest(name string, valid []string) string { return closest(name, valid) }
 
 func editDistance(a, b string) int {
 	prev := make([]int, len(b)+1)

@@ -80,12 +80,15 @@ func describe(src *Source, values []Value) string {
 }
 
 // genericHint renders a call of the generic assertion. values may be nil, in
-// which case every field is shown as bigfoot.Any() (for hints about shape).
+// which case every field is shown as Any() (for hints about shape).
 func genericHint(src *Source, values []Value) string {
 	var b strings.Builder
-	b.WriteString("bf.AssertInteraction(")
+	b.WriteString(names.Verifier)
+	b.WriteString(".AssertInteraction(")
 	b.WriteString(src.Expr())
-	b.WriteString(", bigfoot.Fields{")
+	b.WriteString(", ")
+	b.WriteString(names.Package)
+	b.WriteString(".Fields{")
 	for i, f := range src.Fields {
 		if i > 0 {
 			b.WriteString(", ")
@@ -95,7 +98,7 @@ func genericHint(src *Source, values []Value) string {
 		if i < len(values) {
 			b.WriteString(values[i].GoString())
 		} else {
-			b.WriteString("bigfoot.Any()")
+			b.WriteString(names.Package + ".Any()")
 		}
 	}
 	b.WriteString("})")

@@ -126,19 +126,18 @@ func (v Value) GoString() string {
 		return "nil"
 	case kindInt:
 		return strconv.FormatInt(v.i, 10)
-	case kindString:
-		return strconv.Quote(v.s)
-	case kindBytes:
-		if v.b == nil {
-			return "nil"
-		}
-		return "[]byte(" + strconv.Quote(string(v.b)) + ")"
+	case kindString, kindBytes:
+		return v.GoStringAround(-1)
 	case kindBool:
 		return strconv.FormatBool(v.i == 1)
 	case kindMatcher:
 		return v.x.(Matcher).String()
 	}
-	return fmt.Sprintf("%#v", v.x)
+	s := fmt.Sprintf("%#v", v.x)
+	if len(s) > 4*elideAt {
+		s = cutRunes(s, 4*elideAt) + " /* ... " + strconv.Itoa(len(s)-4*elideAt) + " more bytes of this value */"
+	}
+	return s
 }
 
 // String renders the value for people: like GoString, but a matcher shows its
@@ -182,9 +181,9 @@ type Matcher interface {
 type anyMatcher struct{}
 
 func (anyMatcher) Matches(any) bool { return true }
-func (anyMatcher) String() string   { return "bigfoot.Any()" }
+func (anyMatcher) String() string   { return names.Package + ".Any()" }
 func (anyMatcher) isWildcard() bool { return true }
-func (anyMatcher) GoString() string { return "bigfoot.Any()" }
+func (anyMatcher) GoString() string { return names.Package + ".Any()" }
 
 // Any matches every value. An assertion made only of Any is rejected: it
 // would prove nothing.
@@ -193,7 +192,7 @@ func Any() Matcher { return anyMatcher{} }
 type eqMatcher struct{ want Value }
 
 func (m eqMatcher) Matches(x any) bool { return m.want.matches(ValueOf(x)) }
-func (m eqMatcher) String() string     { return "bigfoot.Eq(" + m.want.GoString() + ")" }
+func (m eqMatcher) String() string     { return names.Package + ".Eq(" + m.want.GoString() + ")" }
 
 // Eq matches values equal to want ([]byte by content, other types by
 // reflect.DeepEqual).
@@ -202,24 +201,30 @@ func Eq(want any) Matcher { return eqMatcher{ValueOf(want)} }
 type notMatcher struct{ m Matcher }
 
 func (n notMatcher) Matches(x any) bool { return !n.m.Matches(x) }
-func (n notMatcher) String() string     { return "bigfoot.Not(" + n.m.String() + ")" }
+func (n notMatcher) String() string     { return names.Package + ".Not(" + n.m.String() + ")" }
 
 // Not matches the values m rejects.
 func Not(m Matcher) Matcher { return notMatcher{m} }
 
+// funcMatcher is a named matcher: String renders name(args) with the
+// front door's package name, read when a message is printed.
 type funcMatcher struct {
-	desc string
-	fn   func(any) bool
+	name  string // e.g. "Contains"
+	arg   string // e.g. "abc", shown quoted (and elided when long)
+	extra string // further arguments as Go code, e.g. ", pred"
+	fn    func(any) bool
 }
 
 func (f funcMatcher) Matches(x any) bool { return f.fn(x) }
-func (f funcMatcher) String() string     { return f.desc }
+func (f funcMatcher) String() string {
+	return names.Package + "." + f.name + "(" + quoteElided(f.arg, -1) + f.extra + ")"
+}
 
 // Satisfies matches values of type T for which pred returns true. desc says
 // what pred checks; it is printed when an assertion fails.
 func Satisfies[T any](desc string, pred func(T) bool) Matcher {
 	return funcMatcher{
-		desc: "bigfoot.Satisfies(" + strconv.Quote(desc) + ")",
+		name: "Satisfies", arg: desc, extra: ", pred",
 		fn: func(x any) bool {
 			t, ok := x.(T)
 			return ok && pred(t)
@@ -241,7 +246,7 @@ func text(x any) (string, bool) {
 // Contains matches a string or []byte that contains sub.
 func Contains(sub string) Matcher {
 	return funcMatcher{
-		desc: "bigfoot.Contains(" + strconv.Quote(sub) + ")",
+		name: "Contains", arg: sub,
 		fn: func(x any) bool {
 			s, ok := text(x)
 			return ok && strings.Contains(s, sub)
@@ -252,7 +257,7 @@ func Contains(sub string) Matcher {
 // HasPrefix matches a string or []byte that starts with prefix.
 func HasPrefix(prefix string) Matcher {
 	return funcMatcher{
-		desc: "bigfoot.HasPrefix(" + strconv.Quote(prefix) + ")",
+		name: "HasPrefix", arg: prefix,
 		fn: func(x any) bool {
 			s, ok := text(x)
 			return ok && strings.HasPrefix(s, prefix)
@@ -266,7 +271,7 @@ func HasPrefix(prefix string) Matcher {
 func Regexp(pattern string) Matcher {
 	re := regexp.MustCompile(pattern)
 	return funcMatcher{
-		desc: "bigfoot.Regexp(" + strconv.Quote(pattern) + ")",
+		name: "Regexp", arg: pattern,
 		fn: func(x any) bool {
 			s, ok := text(x)
 			return ok && re.MatchString(s)

@@ -1,22 +1,30 @@
 // Package core is the engine of bigfoot: the verifier, its timeline of
-// interactions, the typed errors, matchers, and the scripted-session state
-// machine that stateful plugins build on. It depends on the standard library
-// only and imports no plugin; plugins inside and outside the project use the
-// same API. Most users reach it through package bigfoot.
+// interactions, the typed errors, matchers, and the two kinds of script that
+// plugins build on (ordered sessions, optionally with a state machine, and
+// matched queues for request/response plugins). It depends on the standard
+// library only and knows no plugin and no front-door name: plugins inside and
+// outside the project use the same exported API. Most users reach it through
+// package bigfoot.
 package core
 
 import (
 	"errors"
-	"fmt"
-	"runtime"
 	"sort"
 	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
-	"testing"
 	"time"
 )
+
+// Reporter is what a verifier needs of a test: testing.TB satisfies it, and
+// so does package bftest's fake, with which plugin authors test their
+// failure paths.
+type Reporter interface {
+	Helper()
+	Errorf(format string, args ...any)
+	Fatalf(format string, args ...any)
+	Name() string
+}
 
 // Host is anything that carries a verifier: *Verifier itself, and the front
 // door's *bigfoot.StrictVerifier. Plugin constructors accept a Host.
@@ -24,63 +32,178 @@ type Host interface {
 	Core() *Verifier
 }
 
-// Verifier owns one timeline shared by all its plugins, the scripted sessions,
-// and the three guarantees: every call was scripted, every interaction was
+// Verifier owns one timeline shared by all its plugins, the scripts, and
+// the three guarantees: every call was scripted, every interaction was
 // asserted, every required step was used.
 type Verifier struct {
-	tb testing.TB // nil in manual mode
+	r Reporter // nil in manual mode
 
 	tl timeline
 
-	mu         sync.Mutex
-	plugins    map[any]any
-	sessions   []*Session
-	live       []*Session // bound sessions with required steps left; Session.liveIdx indexes it
-	failures   []error    // failures of intercepted calls, in order
-	verified   bool
-	anyOrder   int            // depth of InAnyOrder blocks (test goroutine only)
-	sandboxes  atomic.Int32   // open Sandbox calls; changed under registry.mu
-	labels     *sandboxLabels // made by the first Sandbox call
+	// mu guards the fields below it. It is never held while calling a
+	// plugin, a matcher or a reporter-supplied function.
+	mu       sync.Mutex
+	plugins  map[any]*pluginSlot
+	scripts  []script
+	live     []*Session // bound sessions with required steps left; Session.liveIdx indexes it
+	failures []error    // failures of intercepted calls, in order
+	repeats  map[string]*repeat
+	onExit   []func()
+	onVerify []func() error
+	verified bool
+
+	anyOrder   int                           // depth of InAnyOrder blocks (test goroutine only)
+	sandboxes  atomic.Int32                  // open Sandbox calls; changed under registry.mu
+	labels     atomic.Pointer[sandboxLabels] // made by the first Sandbox call
 	labelsOnce sync.Once
 }
 
-// New returns a verifier. With a non-nil tb, failures of intercepted calls
-// fail that test (t.Errorf) and failed assertions stop it (t.Fatalf); the
-// caller arranges for VerifyAll to run at cleanup. With tb nil (manual use)
+// repeat counts a failure reported more than once (a client retrying).
+type repeat struct {
+	text  string
+	count int
+}
+
+// script is what the verifier checks at VerifyAll: a session or a queue.
+type script interface {
+	finish() (unused []UnusedStep, note string)
+}
+
+// New returns a verifier. With a non-nil r, failures of intercepted calls
+// fail that test (Errorf) and failed assertions stop it (Fatalf); the caller
+// arranges for VerifyAtCleanup to run at cleanup. With r nil (manual use)
 // every failure is only returned as an error.
-func New(tb testing.TB) *Verifier {
-	return &Verifier{tb: tb, plugins: map[any]any{}}
+func New(r Reporter) *Verifier {
+	return &Verifier{r: r, plugins: map[any]*pluginSlot{}}
 }
 
 // Core returns v, so that *Verifier is a Host.
 func (v *Verifier) Core() *Verifier { return v }
 
-// TB returns the test the verifier is bound to, or nil in manual mode.
-func (v *Verifier) TB() testing.TB { return v.tb }
-
-// AddPlugin registers p under key (one plugin of each kind per verifier). A
-// second registration returns an error wrapping ErrPluginExists.
-func (v *Verifier) AddPlugin(key any, name string, p any) error {
-	v.mu.Lock()
-	defer v.mu.Unlock()
-	if _, ok := v.plugins[key]; ok {
-		return fmt.Errorf("%w: a %s plugin is already registered; each verifier has at most one.\n"+
-			"fix: reuse the first one (bf.Socket() returns it) instead of creating another", ErrPluginExists, name)
+// Reporter returns the test the verifier is bound to, or a reporter that
+// does nothing in manual mode, so that a typed assertion helper can always
+// write v.Reporter().Helper() on its failure path.
+func (v *Verifier) Reporter() Reporter {
+	if v.r == nil {
+		return nopReporter{}
 	}
-	v.plugins[key] = p
-	return nil
+	return v.r
 }
 
-// PluginOrCreate returns the plugin under key, creating it with create on first use.
-func (v *Verifier) PluginOrCreate(key any, create func() any) any {
+// Bound reports whether v is bound to a test.
+func (v *Verifier) Bound() bool { return v.r != nil }
+
+// Name names v in messages: the test's name, or "a manual verifier".
+func (v *Verifier) Name() string {
+	if v.r == nil {
+		return "a manual verifier"
+	}
+	return v.r.Name()
+}
+
+type nopReporter struct{}
+
+func (nopReporter) Helper()               {}
+func (nopReporter) Errorf(string, ...any) {}
+func (nopReporter) Fatalf(string, ...any) {}
+func (nopReporter) Name() string          { return "a manual verifier" }
+
+// pluginSlot holds one plugin of a verifier; once makes creation happen
+// exactly once, outside the verifier's lock.
+type pluginSlot struct {
+	once sync.Once
+	p    any
+	name string
+}
+
+// Key identifies one kind of plugin on a verifier and gives typed access to
+// it. Declare one per plugin package:
+//
+//	var key = core.NewKey[*Plugin]("kv", "kv.For(bf)")
+//
+// Each verifier holds at most one plugin per key.
+type Key[P any] struct{ name, accessor string }
+
+// NewKey returns a new key; name names the plugin in messages, and
+// accessor is the Go expression with which a test reaches it.
+func NewKey[P any](name, accessor string) *Key[P] { return &Key[P]{name: name, accessor: accessor} }
+
+// Name returns the plugin name given to NewKey.
+func (k *Key[P]) Name() string { return k.name }
+
+func (v *Verifier) slot(key any, name string) (s *pluginSlot, fresh bool) {
 	v.mu.Lock()
 	defer v.mu.Unlock()
-	p, ok := v.plugins[key]
-	if !ok {
-		p = create()
-		v.plugins[key] = p
+	s = v.plugins[key]
+	if s == nil {
+		s = &pluginSlot{name: name}
+		v.plugins[key] = s
+		fresh = true
 	}
+	return s, fresh
+}
+
+// Of returns h's plugin for k, creating it with create on first use.
+// create runs outside the verifier's lock, so it may register scripts,
+// hooks and sources on the verifier; it runs once even when goroutines race.
+func (k *Key[P]) Of(h Host, create func(*Verifier) P) P {
+	v := h.Core()
+	s, _ := v.slot(k, k.name)
+	s.once.Do(func() { s.p = create(v) })
+	p, _ := s.p.(P)
 	return p
+}
+
+// New creates h's plugin for k with create. A second plugin of the kind
+// returns an error wrapping ErrPluginExists.
+func (k *Key[P]) New(h Host, create func(*Verifier) P) (P, error) {
+	v := h.Core()
+	s, fresh := v.slot(k, k.name)
+	if !fresh {
+		var zero P
+		return zero, &PluginExistsError{Plugin: k.name, Accessor: k.accessor}
+	}
+	s.once.Do(func() { s.p = create(v) })
+	p, _ := s.p.(P)
+	return p, nil
+}
+
+// Get returns h's plugin for k and whether the test has used it (created
+// it). Transparent-mode hooks use it for the layer rule: a layer answers
+// only when the test used its plugin.
+func (k *Key[P]) Get(h Host) (P, bool) {
+	v := h.Core()
+	v.mu.Lock()
+	s := v.plugins[k]
+	v.mu.Unlock()
+	var zero P
+	if s == nil {
+		return zero, false
+	}
+	s.once.Do(func() {}) // wait for a create in progress
+	p, ok := s.p.(P)
+	if !ok {
+		return zero, false
+	}
+	return p, true
+}
+
+// OnSandboxExit registers fn to run at the end of every sandbox of v, while
+// the sandbox is still open: for a plugin that waits for work the code's own
+// goroutines are finishing, or checks what the sandbox left behind (a
+// response body never closed).
+func (v *Verifier) OnSandboxExit(fn func()) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	v.onExit = append(v.onExit, fn)
+}
+
+// OnVerify registers fn to run in VerifyAll; the error it returns joins
+// what VerifyAll returns and, at cleanup, fails the test.
+func (v *Verifier) OnVerify(fn func() error) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	v.onVerify = append(v.onVerify, fn)
 }
 
 // Record appends an interaction to the timeline and returns it. values are
@@ -90,73 +213,68 @@ func (v *Verifier) Record(src *Source, values ...Value) *Interaction {
 }
 
 // Report records the failure of an intercepted call and fails the bound test
-// with t.Errorf, which is safe from any goroutine. The call itself should also
-// return err to the code under test.
-func (v *Verifier) Report(err error) {
-	site := callerOutsideBigfoot()
+// with Errorf, which is safe from any goroutine. The call itself should also
+// return err to the code under test. A failure whose text was already
+// reported (a client retrying) is counted, not printed again; VerifyAll
+// says how often it happened. It reports whether the failure was recorded:
+// false once verification has run (the test may be over).
+func (v *Verifier) Report(err error) bool {
+	site := CallSite()
+	text := Bound(err.Error())
 	v.mu.Lock()
 	defer v.mu.Unlock()
+	if v.verified {
+		return false
+	}
+	if r := v.repeats[text]; r != nil {
+		r.count++
+		return true
+	}
+	if v.repeats == nil {
+		v.repeats = map[string]*repeat{}
+	}
+	v.repeats[text] = &repeat{text: text, count: 1}
 	v.failures = append(v.failures, err)
-	// After verification the test may be over; t.Errorf would then panic.
-	if v.tb != nil && !v.verified {
+	if v.r != nil {
 		if site != "" {
-			v.tb.Errorf("%v\ncalled at %s", err, site)
+			v.r.Errorf("%s\ncalled at %s", text, site)
 		} else {
-			v.tb.Errorf("%v", err)
+			v.r.Errorf("%s", text)
 		}
 	}
-}
-
-// callerOutsideBigfoot returns file:line of the innermost caller that is
-// neither bigfoot nor the standard library: the code under test or the test
-// whose call failed. t.Errorf shows bigfoot's own line, and t.Helper cannot
-// mark the frames in between (net/http, bufio), so the message says it. It
-// is "" when every frame is the standard library's (net/http's own
-// goroutines). Only failure paths pay for it.
-func callerOutsideBigfoot() string {
-	var pcs [32]uintptr
-	frames := runtime.CallersFrames(pcs[:runtime.Callers(3, pcs[:])])
-	for {
-		f, more := frames.Next()
-		pkg := f.Function
-		if i := strings.LastIndexByte(pkg, '/'); i >= 0 {
-			pkg = pkg[:i+1] + strings.SplitN(pkg[i+1:], ".", 2)[0]
-		} else {
-			pkg = strings.SplitN(pkg, ".", 2)[0]
-		}
-		ours := pkg == "github.com/bigfoot-go/bigfoot" || pkg == "github.com/bigfoot-go/bigfoot/core" ||
-			pkg == "github.com/bigfoot-go/bigfoot/socket"
-		// A standard library path has no dot in its first element.
-		std := !strings.Contains(strings.SplitN(pkg, "/", 2)[0], ".")
-		if f.Function != "" && !ours && !std {
-			return f.File + ":" + strconv.Itoa(f.Line)
-		}
-		if !more {
-			return ""
-		}
-	}
+	return true
 }
 
 // Misuse reports a mistake in how the test uses bigfoot (a misspelt step, a
 // returns of the wrong type...). Bound to a test it stops the test with
-// t.Fatalf; in manual mode it panics with err, which is the typed error.
+// Fatalf; in manual mode it panics with err, which is the typed error. The
+// caller marks itself with v.Reporter().Helper() first.
 func (v *Verifier) Misuse(err error) {
-	if v.tb != nil {
-		v.tb.Helper()
-		v.tb.Fatalf("%v", err)
+	if v.r != nil {
+		v.r.Helper()
+		v.r.Fatalf("%s", Bound(err.Error()))
 		return
 	}
 	panic(err)
 }
 
-// Fail reports a failed assertion and returns err. Bound to a test it stops
-// the test with t.Fatalf (assertions run on the test goroutine). Assertion
-// helpers call t.Helper() and then Fail only when a check failed: Helper
-// costs far more than a passing assertion.
+// Fail reports a failed assertion and returns err; Fail(nil) returns nil.
+// Bound to a test it stops the test with Fatalf (assertions run on the test
+// goroutine). A typed assertion helper is
+//
+//	func (p *Plugin) AssertClose() error {
+//		err := p.v.CheckValues(Close)
+//		if err != nil {
+//			p.v.Reporter().Helper() // the failure points at the test's line
+//		}
+//		return p.v.Fail(err)
+//	}
+//
+// Helper is called only on failure: it costs more than a passing assertion.
 func (v *Verifier) Fail(err error) error {
-	if v.tb != nil {
-		v.tb.Helper()
-		v.tb.Fatalf("%v", err)
+	if err != nil && v.r != nil {
+		v.r.Helper()
+		v.r.Fatalf("%s", Bound(err.Error()))
 	}
 	return err
 }
@@ -170,9 +288,22 @@ func (v *Verifier) InSandbox() bool { return v.sandboxes.Load() > 0 }
 // again later, and nested.
 func (v *Verifier) Sandbox(fn func()) {
 	runSandbox(v, func() {
-		defer v.settle()
+		defer v.exitSandbox()
 		fn()
 	})
+}
+
+// exitSandbox runs the plugins' exit hooks, then waits for steps the
+// code's goroutines are still taking. Hooks come first: closing a pooled
+// connection is what lets its close step be taken.
+func (v *Verifier) exitSandbox() {
+	v.mu.Lock()
+	hooks := append([]func(){}, v.onExit...)
+	v.mu.Unlock()
+	for _, h := range hooks {
+		h()
+	}
+	v.settle()
 }
 
 // SettleTimeout bounds how long a sandbox waits, as it closes, for steps
@@ -228,18 +359,20 @@ type Fields map[string]any
 // declares. Values may be matchers. On success the interaction is asserted; on
 // failure the error is returned and, bound to a test, the test stops.
 func (v *Verifier) AssertInteraction(src *Source, fields Fields) error {
-	if err := v.CheckInteraction(src, fields); err != nil {
-		if v.tb != nil {
-			v.tb.Helper()
-		}
-		return v.Fail(err)
+	err := v.CheckInteraction(src, fields)
+	if err != nil {
+		v.Reporter().Helper()
 	}
-	return nil
+	return v.Fail(err)
 }
 
 // CheckInteraction is AssertInteraction without reporting: it asserts the
 // interaction on success and returns the failure, leaving it to the caller.
 func (v *Verifier) CheckInteraction(src *Source, fields Fields) error {
+	if src == nil {
+		return &InvalidAssertionError{Reason: "the source is nil",
+			Fix: names.Verifier + ".AssertInteraction(socket.Recv, " + names.Package + ".Fields{...}) // name the kind of interaction, as each plugin package exports it"}
+	}
 	var missing, unknown []string
 	values := make([]Value, len(src.Fields))
 	for i, f := range src.Fields {
@@ -265,31 +398,25 @@ func (v *Verifier) CheckInteraction(src *Source, fields Fields) error {
 // AssertValues is AssertInteraction with the values given positionally, in
 // src.Fields order.
 func (v *Verifier) AssertValues(src *Source, values ...Value) error {
-	if err := v.CheckValues(src, values...); err != nil {
-		if v.tb != nil {
-			v.tb.Helper()
-		}
-		return v.Fail(err)
+	err := v.CheckValues(src, values...)
+	if err != nil {
+		v.Reporter().Helper()
 	}
-	return nil
+	return v.Fail(err)
 }
 
 // CheckValues is AssertValues without reporting. Typed assertion helpers are
-// built on it: it does not allocate when the assertion holds. A typed helper
-// reads
-//
-//	if err := v.CheckValues(src, values...); err != nil {
-//		if tb := v.TB(); tb != nil {
-//			tb.Helper()
-//		}
-//		return v.Fail(err)
-//	}
+// built on it (see Fail): it does not allocate when the assertion holds.
 func (v *Verifier) CheckValues(src *Source, values ...Value) error {
+	if src == nil {
+		return &InvalidAssertionError{Reason: "the source is nil", Fix: "// pass the plugin's exported source, e.g. socket.Recv"}
+	}
 	if err := v.checkAssertion(src, values); err != nil {
 		return err
 	}
 	t := &v.tl
 	t.mu.Lock()
+	defer t.mu.Unlock() // a matcher may panic: never leave the timeline locked
 	var in *Interaction
 	if v.anyOrder > 0 {
 		in = t.extend().find(src, values)
@@ -298,12 +425,9 @@ func (v *Verifier) CheckValues(src *Source, values ...Value) error {
 	}
 	if in != nil {
 		in.asserted = true
-		t.mu.Unlock()
 		return nil
 	}
-	err := v.mismatch(src, values)
-	t.mu.Unlock()
-	return err
+	return v.mismatch(src, values)
 }
 
 func (v *Verifier) checkAssertion(src *Source, values []Value) error {
@@ -324,10 +448,10 @@ func (v *Verifier) checkAssertion(src *Source, values []Value) error {
 	}
 	e := &AllWildcardAssertionError{Source: src}
 	v.tl.mu.Lock()
+	defer v.tl.mu.Unlock()
 	if next := v.tl.next(); next != nil && next.Source == src {
 		e.Next = next
 	}
-	v.tl.mu.Unlock()
 	return e
 }
 
@@ -362,23 +486,34 @@ func (v *Verifier) mismatch(src *Source, want []Value) error {
 // required step used, releases calls still waiting on a script, and returns
 // what failed: *UnassertedInteractionsError, *UnusedMocksError, both in a
 // *VerificationError, joined with the failures of intercepted calls (already
-// reported to a bound test). Later intercepted calls fail without a test to report to.
+// reported to a bound test) and what OnVerify hooks found. Later intercepted
+// calls fail without a test to report to.
 func (v *Verifier) VerifyAll() error {
 	v.mu.Lock()
 	v.verified = true
-	sessions := append([]*Session(nil), v.sessions...)
+	scripts := append([]script(nil), v.scripts...)
 	failures := append([]error(nil), v.failures...)
+	hooks := append([]func() error(nil), v.onVerify...)
+	var repeated []string
+	for _, r := range v.repeats {
+		if r.count > 1 {
+			repeated = append(repeated, r.text)
+		}
+	}
 	v.mu.Unlock()
 
+	for _, h := range hooks {
+		if err := h(); err != nil {
+			failures = append(failures, err)
+		}
+	}
 	var unused []UnusedStep
 	var notes []string
-	for _, s := range sessions {
-		steps, wasBound := s.finish()
+	for _, s := range scripts {
+		steps, note := s.finish()
 		unused = append(unused, steps...)
-		if n := s.spec.UnusedNote; n != nil && len(steps) > 0 {
-			if text := n(!wasBound); text != "" && !contains(notes, text) {
-				notes = append(notes, text)
-			}
+		if note != "" && !contains(notes, note) {
+			notes = append(notes, note)
 		}
 	}
 	var unusedErr *UnusedMocksError
@@ -409,6 +544,14 @@ func (v *Verifier) VerifyAll() error {
 	case unusedErr != nil:
 		verr = unusedErr
 	}
+	if len(repeated) > 0 {
+		sort.Strings(repeated)
+		v.mu.Lock()
+		for _, text := range repeated {
+			failures = append(failures, &RepeatedFailureError{Text: text, Count: v.repeats[text].count})
+		}
+		v.mu.Unlock()
+	}
 	if verr == nil {
 		return errors.Join(failures...)
 	}
@@ -423,7 +566,7 @@ func (v *Verifier) VerifyAtCleanup() {
 	reported := len(v.failures)
 	v.mu.Unlock()
 	err := v.VerifyAll()
-	if err == nil || v.tb == nil {
+	if err == nil || v.r == nil {
 		return
 	}
 	if joined, ok := err.(interface{ Unwrap() []error }); ok {
@@ -433,7 +576,7 @@ func (v *Verifier) VerifyAtCleanup() {
 		}
 		err = errors.Join(errs[reported:]...)
 	}
-	v.tb.Errorf("%v", err)
+	v.r.Errorf("%s", Bound(err.Error()))
 }
 
 // Interactions returns a snapshot of the timeline, for tools and debugging.
@@ -467,10 +610,10 @@ func (v *Verifier) setLive(s *Session, live bool) {
 	}
 }
 
-func (v *Verifier) addSession(s *Session) {
+func (v *Verifier) addScript(s script) {
 	v.mu.Lock()
-	v.sessions = append(v.sessions, s)
-	v.mu.Unlock()
+	defer v.mu.Unlock()
+	v.scripts = append(v.scripts, s)
 }
 
 func contains(list []string, s string) bool {
@@ -481,3 +624,5 @@ func contains(list []string, s string) bool {
 	}
 	return false
 }
+
+func itoa(n int) string { return strconv.Itoa(n) }

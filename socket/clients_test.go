@@ -27,7 +27,7 @@ import (
 	"testing"
 
 	"github.com/bigfoot-go/bigfoot"
-	"github.com/bigfoot-go/bigfoot/internal/faketb"
+	"github.com/bigfoot-go/bigfoot/bftest"
 	"github.com/bigfoot-go/bigfoot/socket"
 )
 
@@ -363,7 +363,7 @@ func TestHTTPReadLoopReadsAfterSandbox(t *testing.T) {
 // runFake runs body as a whole fake test, cleanup included, and returns
 // what it reported. body gets a verifier bound to the fake.
 func runFake(body func(bf *bigfoot.StrictVerifier)) (errs, fatals []string) {
-	ft := faketb.New(nil)
+	ft := bftest.New(nil)
 	ft.Run(func() { body(bigfoot.New(ft)) })
 	return ft.Errors(), ft.Fatals()
 }

@@ -55,6 +55,8 @@ func (e *SendCountError) Error() string {
 
 var (
 	recvCall  = []string{StepRecv}
+	// readsPastScript is the fix for a Read that waits for a close nothing else makes.
+	readsPastScript = "the code reads more than the script gives; add a recv before close"
 	closed    = []string{"closed"}
 	writeCall = []string{StepSendall, StepSend}
 	closeCall = []string{StepClose}
@@ -72,6 +74,11 @@ type conn struct {
 	localPort     int          // addresses are made when asked for: most code never asks
 	readDeadline  atomic.Int64 // UnixNano; 0 for none
 	writeDeadline atomic.Int64
+	// computed is set when the script has recv steps computed from what the
+	// connection wrote; written then keeps every byte written (guarded by
+	// the session, which serializes the calls that touch it).
+	computed bool
+	written  []byte
 }
 
 // String describes the connection in messages.
@@ -83,16 +90,28 @@ func (c *conn) opError(op string, err error) error {
 	return &net.OpError{Op: op, Net: c.network, Source: c.LocalAddr(), Addr: c.RemoteAddr(), Err: err}
 }
 
-// guard refuses I/O once no sandbox is open: calls are answered only inside one.
+// guard refuses I/O once no sandbox is open (calls are answered only
+// inside one), and I/O from another test's sandbox (a pooled connection
+// shared between parallel tests).
 func (c *conn) guard(op string) error {
-	if c.p.v.InSandbox() {
-		return nil
+	if !c.p.v.InSandbox() {
+		n := core.CurrentNames()
+		err := &core.GuardedCallError{Plugin: "socket", Op: op, Network: c.network, Address: c.RemoteAddr().String(),
+			Reason: "the sandbox is closed; a connection is answered only while " + n.Verifier + ".Sandbox runs",
+			Fix:    "// finish with the connection (and Close it) inside the sandbox:\n" + n.Verifier + ".Sandbox(func() {\n\t// use and close the connection here\n})"}
+		c.p.v.Report(err)
+		return err
 	}
-	err := &core.GuardedCallError{Plugin: "socket", Op: op, Network: c.network, Address: c.RemoteAddr().String(),
-		Reason: "the sandbox is closed; a connection is answered only while bf.Sandbox runs",
-		Fix:    "// finish with the connection (and Close it) inside the sandbox:\nbf.Sandbox(func() {\n\t// use and close the connection here\n})"}
-	c.p.v.Report(err)
-	return err
+	if core.AnySandboxOpen() {
+		if o := core.SandboxOwner(nil); o.Open && o.Verifier != c.p.v {
+			err := &core.SandboxMismatchError{Plugin: "socket", Call: op + " on " + c.network + " " + c.RemoteAddr().String(),
+				Owner: c.p.v.Name(), User: o.Name}
+			c.p.v.Report(err)
+			o.Verifier.Report(err)
+			return err
+		}
+	}
+	return nil
 }
 
 // guardOpen is guard for calls that a closed connection answers quietly
@@ -125,10 +144,19 @@ func (c *conn) Read(b []byte) (int, error) {
 		return 0, err
 	}
 	var data []byte
-	call := core.Call{Accept: recvCall, Wait: true, Patient: patient, Quiet: closed, Stall: c.stall(), Deadline: &c.readDeadline, On: c}
+	call := core.Call{Accept: recvCall, Wait: true, Patient: patient, PatientFix: readsPastScript, Quiet: closed,
+		Stall: c.stall(), Deadline: &c.readDeadline, On: c,
+		Detail: func() string { return "Read(len " + strconv.Itoa(len(b)) + ")" }}
 	st, err := c.s.Take(&call, func(st *core.Step) error {
 		if st.Err == nil {
-			data, _ = st.Returns.([]byte)
+			switch r := st.Returns.(type) {
+			case []byte:
+				data = r
+			case func([]byte) []byte:
+				// The reply is computed from what was written; it is what
+				// gets recorded, and the code cannot change it later.
+				data = append([]byte(nil), r(append([]byte(nil), c.written...))...)
+			}
 			if len(data) > len(b) {
 				return &ShortBufferError{Size: len(b), Data: data, Site: st.Site()}
 			}
@@ -149,21 +177,33 @@ func (c *conn) Read(b []byte) (int, error) {
 }
 
 // Write takes the next send or sendall step. sendall writes all of b; send
-// writes its scripted count and, when short, returns io.ErrShortWrite.
+// writes its scripted count and, when short, returns io.ErrShortWrite. A
+// Write of nothing takes no step: it sends nothing (nats.go writes one on
+// Close).
 func (c *conn) Write(b []byte) (int, error) {
 	if err := c.guard("write"); err != nil {
 		return 0, err
 	}
-	call := core.Call{Accept: writeCall, Deadline: &c.writeDeadline, On: c}
+	if len(b) == 0 {
+		return 0, nil
+	}
+	call := core.Call{Accept: writeCall, Deadline: &c.writeDeadline, On: c,
+		Detail: func() string { return "Write of " + strconv.Itoa(len(b)) + " bytes " + core.Bytes(b).GoString() }}
 	st, err := c.s.Take(&call, func(st *core.Step) error {
 		src := Sendall
 		if st.Name == StepSend {
 			src = Send
-			if n := st.Returns.(int); st.Err == nil && n > len(b) {
-				return &SendCountError{Len: len(b), N: n, Site: st.Site()}
+			if st.Err == nil {
+				if n := st.Returns.(int); n > len(b) {
+					return &SendCountError{Len: len(b), N: n, Site: st.Site()}
+				}
 			}
 		}
-		c.p.v.Record(src, core.Bytes(append([]byte(nil), b...)))
+		data := append([]byte(nil), b...)
+		if c.computed {
+			c.written = append(c.written, b...)
+		}
+		c.p.v.Record(src, core.Bytes(data))
 		return nil
 	})
 	if err != nil {
@@ -214,9 +254,13 @@ func (c *conn) ioError(op string, err error) error {
 	return err
 }
 
-func (c *conn) LocalAddr() net.Addr  { return localAddr(c.network, c.localPort) }
+// LocalAddr returns a loopback address with the connection's own ephemeral port.
+func (c *conn) LocalAddr() net.Addr { return localAddr(c.network, c.localPort) }
+
+// RemoteAddr returns the dialed address, never resolved.
 func (c *conn) RemoteAddr() net.Addr { return remoteAddr(c.network, c.host, c.port) }
 
+// SetDeadline sets both deadlines; waiting calls look at them again.
 func (c *conn) SetDeadline(t time.Time) error {
 	c.readDeadline.Store(nanos(t))
 	c.writeDeadline.Store(nanos(t))
@@ -224,12 +268,14 @@ func (c *conn) SetDeadline(t time.Time) error {
 	return nil
 }
 
+// SetReadDeadline sets the read deadline; a waiting Read looks at it again.
 func (c *conn) SetReadDeadline(t time.Time) error {
 	c.readDeadline.Store(nanos(t))
 	c.s.Notify()
 	return nil
 }
 
+// SetWriteDeadline sets the write deadline.
 func (c *conn) SetWriteDeadline(t time.Time) error {
 	c.writeDeadline.Store(nanos(t))
 	return nil
@@ -288,4 +334,29 @@ func localAddr(network string, port int) net.Addr {
 		return &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: port}
 	}
 	return &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: port}
+}
+
+// packetConn is a scripted udp connection: Go's resolver, among others,
+// frames messages on a net.PacketConn as datagrams and on anything else as
+// a stream, so a dialed udp connection must be one. Each datagram written
+// takes a send or sendall step, each read takes a recv step.
+type packetConn struct {
+	*conn
+}
+
+var _ net.PacketConn = (*packetConn)(nil)
+
+// ReadFrom reads one datagram, from the dialed address.
+func (c *packetConn) ReadFrom(p []byte) (int, net.Addr, error) {
+	n, err := c.Read(p)
+	return n, c.RemoteAddr(), err
+}
+
+// WriteTo writes one datagram; a connected udp socket sends only to the
+// dialed address, and others fail as on a real connected socket.
+func (c *packetConn) WriteTo(p []byte, addr net.Addr) (int, error) {
+	if addr != nil && addr.String() != c.RemoteAddr().String() {
+		return 0, c.opError("write", &net.AddrError{Err: "use of WriteTo with pre-connected connection", Addr: addr.String()})
+	}
+	return c.Write(p)
 }

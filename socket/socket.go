@@ -27,10 +27,12 @@ import (
 	"context"
 	"net"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"time"
 
 	"github.com/bigfoot-go/bigfoot/core"
+	"github.com/bigfoot-go/bigfoot/guard"
 )
 
 // The step names, as Expect takes them.
@@ -76,8 +78,14 @@ var spec = &core.Spec{
 		{Name: StepSend, From: connected, To: "connected", Returns: "int (the number of bytes written)", Example: "5",
 			Check: func(x any) bool { n, ok := x.(int); return ok && n >= 0 }},
 		{Name: StepSendall, From: connected, To: "connected", Returns: "nil", Example: "nil", Check: isNil},
-		{Name: StepRecv, From: connected, To: "connected", Returns: "[]byte", Example: `[]byte("data")`,
-			Check: func(x any) bool { _, ok := x.([]byte); return ok || x == nil }},
+		{Name: StepRecv, From: connected, To: "connected", Returns: "[]byte, or func(written []byte) []byte", Example: `[]byte("data")`,
+			Check: func(x any) bool {
+				switch x.(type) {
+				case []byte, func([]byte) []byte, nil:
+					return true
+				}
+				return false
+			}},
 		{Name: StepClose, From: connected, To: "closed", Returns: "nil", Example: "nil", Check: isNil},
 	},
 	StateErrors: map[string]error{"closed": net.ErrClosed},
@@ -104,10 +112,15 @@ type Plugin struct {
 	// StallTimeout overrides DefaultStallTimeout when positive.
 	StallTimeout time.Duration
 
-	passThrough atomic.Pointer[core.DialRules] // see PassThrough (transparent.go)
+	passThrough atomic.Pointer[guard.DialRules] // see PassThrough (transparent.go)
 }
 
-type pluginKey struct{}
+var key = core.NewKey[*Plugin]("socket", "bf.Socket()")
+
+func init() {
+	core.RegisterPackages("github.com/bigfoot-go/bigfoot/socket")
+	guard.ClaimDial(guard.DialClaim{Name: "socket", Layer: guard.LayerSocket, Claim: claimDial})
+}
 
 func newPlugin(v *core.Verifier) *Plugin {
 	return &Plugin{v: v, sessions: core.NewSessions(v, spec)}
@@ -115,18 +128,10 @@ func newPlugin(v *core.Verifier) *Plugin {
 
 // NewPlugin creates the socket plugin of v. Each verifier has at most one: a
 // second call returns an error for which errors.Is(err, bigfoot.ErrPluginExists).
-func NewPlugin(v core.Host) (*Plugin, error) {
-	p := newPlugin(v.Core())
-	if err := v.Core().AddPlugin(pluginKey{}, "socket", p); err != nil {
-		return nil, err
-	}
-	return p, nil
-}
+func NewPlugin(v core.Host) (*Plugin, error) { return key.New(v, newPlugin) }
 
 // For returns the socket plugin of v, creating it on first use.
-func For(v core.Host) *Plugin {
-	return v.Core().PluginOrCreate(pluginKey{}, func() any { return newPlugin(v.Core()) }).(*Plugin)
-}
+func For(v core.Host) *Plugin { return key.Of(v, newPlugin) }
 
 // NewSession registers a new scripted connection. Sessions are taken by
 // dials in the order they were registered.
@@ -143,38 +148,64 @@ var connectCall = []string{StepConnect}
 // DialContext takes the next scripted session and its connect step. It never
 // resolves host names: the recorded host is the address as given. A context
 // already done fails the dial with ctx.Err() (wrapped in *net.OpError), as a
-// real dial would, and takes no step.
+// real dial would, and takes no step. An invalid address or an unknown
+// network fails as package net fails it; a network the plugin cannot script
+// (ip4:icmp) fails as unmocked.
 func (p *Plugin) DialContext(ctx context.Context, network, address string) (net.Conn, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, &net.OpError{Op: "dial", Net: network, Err: err}
 	}
 	if !p.v.InSandbox() {
+		n := core.CurrentNames()
 		err := &core.GuardedCallError{Plugin: "socket", Op: "dial", Network: network, Address: address,
-			Reason: "no sandbox is open; calls are answered only inside bf.Sandbox",
-			Fix:    "bf.Sandbox(func() {\n\tconn, err := bf.Socket().Dial(" + strconv.Quote(network) + ", " + strconv.Quote(address) + ")\n\t// ...\n})"}
+			Reason: "no sandbox is open; calls are answered only inside " + n.Verifier + ".Sandbox",
+			Fix:    n.Verifier + ".Sandbox(func() {\n\tconn, err := " + n.Verifier + ".Socket().Dial(" + strconv.Quote(network) + ", " + strconv.Quote(address) + ")\n\t// ...\n})"}
 		p.v.Report(err)
 		return nil, err
 	}
 	return p.dial(network, address)
 }
 
+// claimDial answers the dials of transparent mode that belong to v's open
+// sandbox: the lowest layer, so it answers every dial no higher layer took.
+func claimDial(ctx context.Context, v *core.Verifier, network, address string) (guard.Decision, net.Conn, error) {
+	p := For(v)
+	if _, ok := p.passThrough.Load().Match(network, address); ok {
+		return guard.LetThrough, nil, nil
+	}
+	if err := ctx.Err(); err != nil {
+		return guard.Answer, nil, &net.OpError{Op: "dial", Net: network, Err: err}
+	}
+	c, err := p.dial(network, address)
+	return guard.Answer, c, err
+}
+
 func (p *Plugin) dial(network, address string) (net.Conn, error) {
+	if err := checkNetwork(network); err != nil {
+		if _, ok := err.(*core.UnmockedInteractionError); ok {
+			p.v.Report(err)
+			return nil, err
+		}
+		return nil, &net.OpError{Op: "dial", Net: network, Err: err}
+	}
 	host, port, err := splitAddress(network, address)
 	if err != nil {
 		return nil, &net.OpError{Op: "dial", Net: network, Err: err}
 	}
 	s := p.sessions.Bind()
 	if s == nil {
+		n := core.CurrentNames()
 		err := &core.UnmockedInteractionError{
 			Plugin: "socket", Step: StepConnect, Call: "Dial(" + strconv.Quote(network) + ", " + strconv.Quote(address) + ")",
 			Reason: "no scripted session is left for this connection",
 			Fix: "// script one session per connection, before the sandbox:\n" +
-				"bf.Socket().NewSession().\n\tExpect(\"connect\", nil).\n\tExpect(\"sendall\", nil).\n\tExpect(\"recv\", []byte(\"reply\")).\n\tExpect(\"close\", nil)",
+				n.Verifier + ".Socket().NewSession().\n\tExpect(\"connect\", nil).\n\tExpect(\"sendall\", nil).\n\tExpect(\"recv\", []byte(\"reply\")).\n\tExpect(\"close\", nil)",
 		}
 		p.v.Report(err)
 		return nil, err
 	}
-	c := &conn{p: p, s: s, network: network, host: host, port: port, localPort: nextLocalPort()}
+	c := &conn{p: p, s: s, network: network, host: host, port: port, localPort: nextLocalPort(),
+		computed: s.Any(func(st *core.Step) bool { _, ok := st.Returns.(func([]byte) []byte); return ok })}
 	call := core.Call{Accept: connectCall, On: c}
 	st, err := s.Take(&call, func(*core.Step) error {
 		p.v.Record(Connect, core.String(host), core.Int(port))
@@ -186,8 +217,31 @@ func (p *Plugin) dial(network, address string) (net.Conn, error) {
 	if st.Err != nil {
 		return nil, st.Err
 	}
+	if isUDP(network) {
+		return &packetConn{conn: c}, nil
+	}
 	return c, nil
 }
+
+// checkNetwork accepts the networks the plugin scripts. An unknown network
+// fails as in package net; a raw IP network, which net supports and the
+// plugin does not, is an unmocked call.
+func checkNetwork(network string) error {
+	switch network {
+	case "tcp", "tcp4", "tcp6", "udp", "udp4", "udp6", "unix", "unixgram", "unixpacket":
+		return nil
+	}
+	base, _, _ := strings.Cut(network, ":")
+	switch base {
+	case "ip", "ip4", "ip6":
+		return &core.UnmockedInteractionError{Plugin: "socket", Step: StepConnect, Call: "Dial(" + strconv.Quote(network) + ", ...)",
+			Reason: "the socket plugin scripts tcp, udp and unix connections; raw IP sockets (" + network + ") cannot be scripted",
+			Fix:    "// dial \"tcp\" or \"udp\" in the code under test, or give it a dial function the test controls"}
+	}
+	return net.UnknownNetworkError(network)
+}
+
+func isUDP(network string) bool { return network == "udp" || network == "udp4" || network == "udp6" }
 
 // splitAddress parses a dial address without resolving it.
 func splitAddress(network, address string) (host string, port int, err error) {
@@ -206,6 +260,9 @@ func splitAddress(network, address string) (host string, port int, err error) {
 			return "", 0, err
 		}
 	}
+	if port < 0 || port > 65535 {
+		return "", 0, &net.AddrError{Err: "invalid port", Addr: address}
+	}
 	return h, port, nil
 }
 
@@ -215,55 +272,52 @@ func isUnix(network string) bool {
 
 // AssertConnect asserts that the next interaction is a connect to host and port.
 func (p *Plugin) AssertConnect(host string, port int) error {
-	if err := p.v.CheckValues(Connect, core.String(host), core.Int(port)); err != nil {
-		return p.fail(err)
+	err := p.v.CheckValues(Connect, core.String(host), core.Int(port))
+	if err != nil {
+		p.v.Reporter().Helper()
 	}
-	return nil
+	return p.v.Fail(err)
 }
 
 // AssertSend asserts that the next interaction is a Write, scripted as send, of data.
 func (p *Plugin) AssertSend(data []byte) error {
-	if err := p.v.CheckValues(Send, core.Bytes(data)); err != nil {
-		return p.fail(err)
+	err := p.v.CheckValues(Send, core.Bytes(data))
+	if err != nil {
+		p.v.Reporter().Helper()
 	}
-	return nil
+	return p.v.Fail(err)
 }
 
 // AssertSendall asserts that the next interaction is a Write, scripted as sendall, of data.
 func (p *Plugin) AssertSendall(data []byte) error {
-	if err := p.v.CheckValues(Sendall, core.Bytes(data)); err != nil {
-		return p.fail(err)
+	err := p.v.CheckValues(Sendall, core.Bytes(data))
+	if err != nil {
+		p.v.Reporter().Helper()
 	}
-	return nil
+	return p.v.Fail(err)
 }
 
 // AssertRecv asserts that the next interaction is a Read with a buffer of
 // size bytes that received data.
 func (p *Plugin) AssertRecv(size int, data []byte) error {
-	if err := p.v.CheckValues(Recv, core.Int(size), core.Bytes(data)); err != nil {
-		return p.fail(err)
+	err := p.v.CheckValues(Recv, core.Int(size), core.Bytes(data))
+	if err != nil {
+		p.v.Reporter().Helper()
 	}
-	return nil
+	return p.v.Fail(err)
 }
 
 // AssertClose asserts that the next interaction is a Close.
 func (p *Plugin) AssertClose() error {
-	if err := p.v.CheckValues(Close); err != nil {
-		return p.fail(err)
-	}
-	return nil
-}
-
-// fail reports a failed assertion; t.Helper() is paid only on failure.
-func (p *Plugin) fail(err error) error {
-	if tb := p.v.TB(); tb != nil {
-		tb.Helper()
+	err := p.v.CheckValues(Close)
+	if err != nil {
+		p.v.Reporter().Helper()
 	}
 	return p.v.Fail(err)
 }
 
 func unusedNote(unbound bool) string {
-	if !unbound || transparentActive() {
+	if !unbound || guard.Transparent() {
 		return ""
 	}
 	return "a scripted socket session was never dialed. Only bf.Socket().Dial/DialContext are intercepted under plain " +
@@ -271,7 +325,3 @@ func unusedNote(unbound bool) string {
 		"intercepted only under `go run github.com/bigfoot-go/bigfoot/cmd/bigfoot test` (transparent mode). " +
 		"Pass bf.Socket().DialContext to the code, or run the tests under bigfoot test."
 }
-
-// transparentActive reports whether this binary intercepts net.Dial; set
-// when the transparent-mode hook is installed.
-var transparentActive = func() bool { return false }

@@ -16,8 +16,8 @@ import (
 
 	"github.com/bigfoot-go/bigfoot"
 	"github.com/bigfoot-go/bigfoot/core"
-	"github.com/bigfoot-go/bigfoot/internal/faketb"
-	"github.com/bigfoot-go/bigfoot/internal/netdialhook"
+	"github.com/bigfoot-go/bigfoot/bftest"
+	"github.com/bigfoot-go/bigfoot/guard"
 	"github.com/bigfoot-go/bigfoot/socket"
 )
 
@@ -80,7 +80,7 @@ func TestDesignExample(t *testing.T) {
 // misuse runs body against a fake test and returns the fatal message.
 func misuse(t *testing.T, body func(bf *bigfoot.StrictVerifier)) string {
 	t.Helper()
-	ft := faketb.New(t)
+	ft := bftest.New(t)
 	ft.Run(func() { body(bigfoot.New(ft)) })
 	if len(ft.Fatals()) != 1 {
 		t.Fatalf("want exactly one fatal failure, got errors %q fatals %q", ft.Errors(), ft.Fatals())
@@ -115,7 +115,7 @@ func TestExpectRejectsWrongReturnsType(t *testing.T) {
 		returns any
 		want    []string
 	}{
-		{"recv", "pong", []string{`step "recv" returns []byte, got a value of type string`, `Expect("recv", []byte("data"))`}},
+		{"recv", "pong", []string{`step "recv" returns []byte, or func(written []byte) []byte, got a value of type string`, `Expect("recv", []byte("data"))`}},
 		{"send", nil, []string{`step "send" returns int (the number of bytes written), got a value of type nil`, `Expect("send", 5)`}},
 		{"send", -1, []string{`got a value of type int`}},
 		{"connect", 0, []string{`step "connect" returns nil, got a value of type int`, `Expect("connect", nil)`}},
@@ -205,7 +205,7 @@ func TestMissingUnknownAndWildcardFields(t *testing.T) {
 }
 
 func TestUnmockedDialFailsEvenWhenErrorIsDropped(t *testing.T) {
-	ft := faketb.New(t)
+	ft := bftest.New(t)
 	var err error
 	var dialSite string
 	ft.Run(func() {
@@ -228,7 +228,7 @@ func TestUnmockedDialFailsEvenWhenErrorIsDropped(t *testing.T) {
 }
 
 func TestRecvBeyondScript(t *testing.T) {
-	ft := faketb.New(t)
+	ft := bftest.New(t)
 	var err error
 	ft.Run(func() {
 		bf := bigfoot.New(ft)
@@ -247,7 +247,7 @@ func TestRecvBeyondScript(t *testing.T) {
 }
 
 func TestShortReadBuffer(t *testing.T) {
-	ft := faketb.New(t)
+	ft := bftest.New(t)
 	var err error
 	ft.Run(func() {
 		bf := bigfoot.New(ft)
@@ -267,7 +267,7 @@ func TestShortReadBuffer(t *testing.T) {
 }
 
 func TestWriteMeetingRecvFailsAtOnce(t *testing.T) {
-	ft := faketb.New(t)
+	ft := bftest.New(t)
 	var err error
 	ft.Run(func() {
 		bf := bigfoot.New(ft)
@@ -285,7 +285,7 @@ func TestWriteMeetingRecvFailsAtOnce(t *testing.T) {
 }
 
 func TestCallAfterClose(t *testing.T) {
-	ft := faketb.New(t)
+	ft := bftest.New(t)
 	var readErr, closeErr, writeErr error
 	ft.Run(func() {
 		bf := bigfoot.New(ft)
@@ -317,7 +317,7 @@ func TestCallAfterClose(t *testing.T) {
 }
 
 func TestUnassertedInteractionsAtCleanup(t *testing.T) {
-	ft := faketb.New(t)
+	ft := bftest.New(t)
 	ft.Run(func() {
 		bf := bigfoot.New(ft)
 		pingPong(bf)
@@ -346,7 +346,7 @@ func TestUnassertedInteractionsAtCleanup(t *testing.T) {
 }
 
 func TestUnusedStepNamesItsSite(t *testing.T) {
-	ft := faketb.New(t)
+	ft := bftest.New(t)
 	var site string
 	ft.Run(func() {
 		bf := bigfoot.New(ft)
@@ -368,7 +368,7 @@ func TestUnusedSessionMentionsTransparentMode(t *testing.T) {
 	if !errors.As(err, &e) {
 		t.Fatalf("VerifyAll: %v", err)
 	}
-	if netdialhook.Available() {
+	if guard.Transparent() {
 		// Under bigfoot test net.Dial is intercepted: the note would mislead.
 		if strings.Contains(err.Error(), "note:") {
 			t.Errorf("transparent mode is on, yet the failure carries a note about it:\n%v", err)
@@ -487,7 +487,7 @@ func TestOptionalStepsAndRaises(t *testing.T) {
 }
 
 func TestSendCountLargerThanWrite(t *testing.T) {
-	ft := faketb.New(t)
+	ft := bftest.New(t)
 	var err error
 	ft.Run(func() {
 		bf := bigfoot.New(ft)
@@ -557,7 +557,7 @@ func TestCloseUnblocksIdleRead(t *testing.T) {
 }
 
 func TestReadThatNobodyUnblocksStalls(t *testing.T) {
-	ft := faketb.New(t)
+	ft := bftest.New(t)
 	var err error
 	ft.Run(func() {
 		bf := bigfoot.New(ft)
@@ -603,7 +603,7 @@ func TestDeadlines(t *testing.T) {
 }
 
 func TestCallsOutsideSandboxAreRefused(t *testing.T) {
-	ft := faketb.New(t)
+	ft := bftest.New(t)
 	var dialErr, readErr error
 	ft.Run(func() {
 		bf := bigfoot.New(ft)

@@ -1,4 +1,4 @@
-package socket
+package guard
 
 import (
 	"context"
@@ -10,12 +10,12 @@ import (
 // as tests that start httptest servers do. Run the same benchmarks without
 // and with the overlay and compare (BENCH-overlay.md has the figures):
 //
-//	go test -run '^$' -bench 'LoopbackDial|Route' -count 10 ./socket
-//	go run ./cmd/bigfoot test -run '^$' -bench 'LoopbackDial|Route' -count 10 ./socket
+//	go test -run '^$' -bench 'LoopbackDial|DialHook' -count 10 ./guard
+//	go run ./cmd/bigfoot test -run '^$' -bench 'LoopbackDial|DialHook' -count 10 ./guard
 
 // BenchmarkLoopbackDial dials a real loopback listener and closes the
 // connection, with no sandbox open: with the overlay, every dial passes
-// through route first.
+// through dialHook first.
 func BenchmarkLoopbackDial(b *testing.B) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -42,15 +42,15 @@ func BenchmarkLoopbackDial(b *testing.B) {
 	}
 }
 
-// BenchmarkRoute calls the hook alone, with no sandbox open: for loopback
+// BenchmarkDialHook calls the hook alone, with no sandbox open: for loopback
 // addresses (let through on the fast path; 127.0.0.1 is checked first) and
 // for an address the firewall refuses.
-func BenchmarkRoute(b *testing.B) {
+func BenchmarkDialHook(b *testing.B) {
 	ctx := context.Background()
 	b.Run("loopback", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
-			if handled, _, _, _ := route(ctx, "tcp", "127.0.0.1:8080"); handled {
+			if handled, _, _, _ := dialHook(ctx, "tcp", "127.0.0.1:8080"); handled {
 				b.Fatal("loopback dial handled")
 			}
 		}
@@ -58,7 +58,7 @@ func BenchmarkRoute(b *testing.B) {
 	b.Run("loopback-ipv6", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
-			if handled, _, _, _ := route(ctx, "tcp", "[::1]:8080"); handled {
+			if handled, _, _, _ := dialHook(ctx, "tcp", "[::1]:8080"); handled {
 				b.Fatal("loopback dial handled")
 			}
 		}
@@ -66,18 +66,18 @@ func BenchmarkRoute(b *testing.B) {
 	b.Run("refused", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
-			if handled, _, _, _ := route(ctx, "tcp", "192.0.2.1:80"); !handled {
+			if handled, _, _, _ := dialHook(ctx, "tcp", "192.0.2.1:80"); !handled {
 				b.Fatal("dial to 192.0.2.1 let through")
 			}
 		}
 	})
 }
 
-// TestRouteFastPathAllocs keeps the no-sandbox loopback path free of
+// TestDialHookFastPathAllocs keeps the no-sandbox loopback path free of
 // allocations.
-func TestRouteFastPathAllocs(t *testing.T) {
+func TestDialHookFastPathAllocs(t *testing.T) {
 	ctx := context.Background()
-	if n := testing.AllocsPerRun(100, func() { route(ctx, "tcp", "127.0.0.1:8080") }); n != 0 {
-		t.Errorf("route allocates %v times for a loopback dial with no sandbox open", n)
+	if n := testing.AllocsPerRun(100, func() { dialHook(ctx, "tcp", "127.0.0.1:8080") }); n != 0 {
+		t.Errorf("dialHook allocates %v times for a loopback dial with no sandbox open", n)
 	}
 }

@@ -1,7 +1,6 @@
-package core
+package guard
 
 import (
-	"context"
 	"os"
 	"strings"
 	"testing"
@@ -136,29 +135,6 @@ func TestFirewallAllowsFast(t *testing.T) {
 	}
 	if n := testing.AllocsPerRun(100, func() { FirewallAllowsFast("tcp", "127.0.0.1:8080") }); n != 0 {
 		t.Errorf("FirewallAllowsFast allocates %v times", n)
-	}
-}
-
-func TestDialOwner(t *testing.T) {
-	if v := DialOwner(context.Background()); v != nil {
-		t.Fatalf("DialOwner with no test tracked = %p", v)
-	}
-	a, b := New(nil), New(nil)
-	untrackA := Track(a)
-	if v := DialOwner(context.Background()); v != a {
-		t.Errorf("DialOwner with one test tracked = %p, want %p", v, a)
-	}
-	untrackB := Track(b)
-	if v := DialOwner(context.Background()); v != nil {
-		t.Errorf("DialOwner with two tests tracked = %p, want nil", v)
-	}
-	if v := DialOwner(WithSandbox(context.Background(), b)); v != b {
-		t.Errorf("DialOwner of a context carrying b = %p, want %p", v, b)
-	}
-	untrackA()
-	untrackB()
-	if v := DialOwner(context.Background()); v != nil {
-		t.Errorf("DialOwner after untracking = %p", v)
 	}
 }
 

@@ -1,16 +1,17 @@
-package core
+package guard
 
 import (
-	"context"
 	"os"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
+
+	"github.com/bigfoot-go/bigfoot/core"
 )
 
 // The firewall decides the dials that transparent mode intercepts outside
-// every sandbox (see ActiveSandbox): those are not answered from a script,
+// every sandbox (see Dial): those are not answered from a script,
 // so each either goes to the network or is refused with a
 // *GuardedCallError. Loopback and unix sockets are allowed by default, so
 // that httptest servers and local daemons keep working; rules allow more,
@@ -122,18 +123,19 @@ func firstPolicy() *fwSnapshot {
 // rebuildFirewall publishes the policy in force. Call with firewall.mu held.
 func rebuildFirewall() {
 	firewall.envOnce.Do(readFirewallEnv)
+	n := core.CurrentNames()
 	s := &fwSnapshot{problem: firewall.env.problem}
 	switch {
 	case firewall.env.off:
 		s.off = EnvFirewall + "=off"
 	case firewall.project.Off:
-		s.off = "bigfoot.SetFirewall(bigfoot.Firewall{Off: true})"
+		s.off = n.Package + ".SetFirewall(" + n.Package + ".Firewall{Off: true})"
 	}
 	if firewall.project.DenyLoopback {
-		s.denyLoop = "bigfoot.SetFirewall(bigfoot.Firewall{DenyLoopback: true})"
+		s.denyLoop = n.Package + ".SetFirewall(" + n.Package + ".Firewall{DenyLoopback: true})"
 	}
 	if firewall.rules.Len() > 0 {
-		s.allow = append(s.allow, ownedRules{"bigfoot.SetFirewall", firewall.rules})
+		s.allow = append(s.allow, ownedRules{n.Package + ".SetFirewall", firewall.rules})
 	}
 	if firewall.env.allow.Len() > 0 {
 		s.allow = append(s.allow, ownedRules{EnvAllow, firewall.env.allow})
@@ -235,7 +237,7 @@ const (
 // that allows it (for instance `"10.0.0.0/8" (bigfoot.SetFirewall)`), or
 // the *GuardedCallError that refuses it, naming plugin, the rule that
 // refused and how to allow it.
-func CheckDial(plugin, network, address string) (allowedBy string, refused *GuardedCallError) {
+func CheckDial(plugin, network, address string) (allowedBy string, refused *core.GuardedCallError) {
 	s := policy()
 	if s.off != "" {
 		return s.off, nil
@@ -279,69 +281,33 @@ func CheckDial(plugin, network, address string) (allowedBy string, refused *Guar
 		reason.WriteString("; ")
 		reason.WriteString(s.problem)
 	}
-	script := "// or answer it from a script: make the dial inside bf.Sandbox, with a session from bf.Socket().NewSession()"
-	if n := registry.open.Load(); n > 1 {
+	n := core.CurrentNames()
+	script := "// or answer it from a script: make the dial inside " + n.Verifier + ".Sandbox, with a session from " + n.Verifier + ".Socket().NewSession()"
+	if open := core.OpenSandboxes(); len(open) > 0 {
 		// The dial was not routed although sandboxes are open: it came
 		// from a goroutine no sandbox started, and carried no sandbox.
-		reason.WriteString("; ")
-		reason.WriteString(strconv.Itoa(int(n)))
-		reason.WriteString(" sandboxes are open, but the dialing goroutine was started by none of them and its context carries none")
+		reason.WriteString("; sandboxes are open (")
+		reason.WriteString(strings.Join(limitNames(open, 5), ", "))
+		reason.WriteString("), but the dialing goroutine was started by none of them and its context carries none, so it belongs to none of them")
 		script = "// or answer it from the script of the sandbox it belongs to: dial with a context that carries it\n" +
-			"conn, err := (&net.Dialer{}).DialContext(bf.Context(ctx), " + strconv.Quote(network) + ", " + strconv.Quote(address) + ")"
+			"conn, err := (&net.Dialer{}).DialContext(" + n.Verifier + ".Context(ctx), " + strconv.Quote(network) + ", " + strconv.Quote(address) + ")"
 	}
 	rule := strconv.Quote(address) // the rule that allows exactly this dial
-	return "", &GuardedCallError{
+	return "", &core.GuardedCallError{
 		Plugin: plugin, Op: "dial", Network: network, Address: address,
 		Reason: reason.String(),
 		Fix: "// let this test dial it for real:\n" +
-			"bigfoot.AllowDial(t, " + rule + ")\n" +
+			n.Package + ".AllowDial(t, " + rule + ")\n" +
 			"// or every test of the package, in TestMain (or set " + EnvAllow + "):\n" +
-			"bigfoot.SetFirewall(bigfoot.Firewall{Allow: []string{" + rule + "}})\n" +
+			n.Package + ".SetFirewall(" + n.Package + ".Firewall{Allow: []string{" + rule + "}})\n" +
 			script,
 	}
 }
 
-// live holds the verifiers of running tests (Track), to which a refused
-// dial is attributed when it is the only one.
-var live struct {
-	mu  sync.Mutex
-	set map[*Verifier]struct{}
-}
-
-// Track marks v as bound to a running test until untrack is called (from
-// the test's cleanup), so that a dial the firewall refuses while v's test is
-// the only one running is reported to it (see DialOwner).
-func Track(v *Verifier) (untrack func()) {
-	live.mu.Lock()
-	if live.set == nil {
-		live.set = map[*Verifier]struct{}{}
+// limitNames returns at most n names, with a count of the rest.
+func limitNames(names []string, n int) []string {
+	if len(names) <= n {
+		return names
 	}
-	live.set[v] = struct{}{}
-	live.mu.Unlock()
-	return func() {
-		live.mu.Lock()
-		delete(live.set, v)
-		live.mu.Unlock()
-	}
-}
-
-// DialOwner returns the verifier to which a call made outside every sandbox
-// with ctx is attributed: the one ctx carries (WithSandbox), whose sandbox
-// has closed; else the only verifier of a running test (Track), if there
-// is exactly one. It returns nil when the call belongs to no one in
-// particular, as with parallel tests.
-func DialOwner(ctx context.Context) *Verifier {
-	if ctx != nil {
-		if v, _ := ctx.Value(sandboxKey{}).(*Verifier); v != nil {
-			return v
-		}
-	}
-	live.mu.Lock()
-	defer live.mu.Unlock()
-	if len(live.set) == 1 {
-		for v := range live.set {
-			return v
-		}
-	}
-	return nil
+	return append(names[:n:n], "and "+strconv.Itoa(len(names)-n)+" more")
 }

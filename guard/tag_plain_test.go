@@ -1,5 +1,5 @@
 //go:build !bigfoot_overlay
 
-package netdialhook
+package guard
 
 const builtWithOverlayTag = false
