@@ -125,9 +125,11 @@ type Owner struct {
 	Verifier *Verifier
 	// Name names the owner's test, also when Verifier is gone.
 	Name string
-	// Open reports whether the owner's sandbox is open now; a call of a
-	// closed sandbox is a post-sandbox call.
-	Open bool
+	// Open reports whether the owner's sandbox is open now. Closed reports
+	// that it was open and has closed: a call of it is a post-sandbox call.
+	// Neither is set for a context of a verifier that has not entered a
+	// sandbox yet: such a call is outside the sandbox, but the test's own.
+	Open, Closed bool
 	// Via says how the call was tied to the sandbox: "goroutine" (started
 	// from the sandbox, through any number of generations) or "context".
 	Via string
@@ -141,9 +143,16 @@ func (o Owner) Found() bool { return o.Name != "" }
 // started it) entered, else the one ctx carries (WithSandbox, or a context
 // made inside the sandbox by pprof.Do). A call tied to neither belongs to
 // no sandbox: it is never guessed. With no sandbox ever entered in the
-// process it costs one atomic load and no lock.
+// process it costs a context lookup, one atomic load and no lock.
 func SandboxOwner(ctx context.Context) Owner {
+	var carried *Verifier
+	if ctx != nil {
+		carried, _ = ctx.Value(sandboxKey{}).(*Verifier)
+	}
 	if registry.nextID.Load() == 0 {
+		if carried != nil { // a verifier that has not entered a sandbox yet
+			return Owner{Verifier: carried, Name: carried.Name(), Via: "context"}
+		}
 		return Owner{}
 	}
 	label := runtime_getProfLabel()
@@ -154,15 +163,15 @@ func SandboxOwner(ctx context.Context) Owner {
 			return e.owner("goroutine")
 		}
 	}
-	if ctx != nil {
-		if v, _ := ctx.Value(sandboxKey{}).(*Verifier); v != nil {
-			if l := v.labels.Load(); l != nil {
-				if e := registry.byLabel[l.label]; e != nil {
-					return e.owner("context")
-				}
+	if carried != nil {
+		if l := carried.labels.Load(); l != nil {
+			if e := registry.byLabel[l.label]; e != nil {
+				return e.owner("context")
 			}
-			return Owner{Verifier: v, Name: v.Name(), Via: "context"} // never entered a sandbox
 		}
+		return Owner{Verifier: carried, Name: carried.Name(), Via: "context"}
+	}
+	if ctx != nil {
 		if id, ok := pprof.Label(ctx, sandboxLabel); ok {
 			if e := registry.byID[id]; e != nil {
 				return e.owner("context")
@@ -176,7 +185,7 @@ func (e *sandboxEntry) owner(via string) Owner {
 	if e.open != nil {
 		return Owner{Verifier: e.open, Name: e.name, Open: true, Via: via}
 	}
-	return Owner{Verifier: e.weak.Value(), Name: e.name, Via: via}
+	return Owner{Verifier: e.weak.Value(), Name: e.name, Closed: true, Via: via}
 }
 
 // AnySandboxOpen reports whether any sandbox is open in the process: one

@@ -46,6 +46,7 @@ func init() {
 	core.RegisterPackages("github.com/bigfoot-go/bigfoot/guard")
 	setDialHook(dialHook)
 	setRoundTripHook(roundTripHook)
+	setCloseIdleHook(closeIdleHook)
 }
 
 // Transparent reports whether this binary was compiled with bigfoot's
@@ -178,19 +179,20 @@ func Dial(ctx context.Context, network, address string) (Decision, net.Conn, err
 			Fix:    "import _ \"github.com/bigfoot-go/bigfoot/socket\" // the socket plugin answers dials from its sessions"}
 		owner.Verifier.Report(err)
 		return Answer, nil, err
-	case owner.Found():
+	case owner.Closed:
 		err := PostSandbox(owner, "socket", "dial "+network+" "+address)
 		return Answer, nil, err
 	}
 	if FirewallAllowsFast(network, address) {
 		return Pass, nil, nil
 	}
-	rule, refused := CheckDial("socket", network, address)
-	if refused != nil {
-		reportUnowned(refused)
+	if _, refused := CheckDial("socket", network, address); refused != nil {
+		// Only a test the dial provably belongs to (its context) is failed.
+		if v := owner.Verifier; v == nil || !v.Report(refused) {
+			reportUnowned(refused)
+		}
 		return Answer, nil, refused
 	}
-	_ = rule
 	return LetThrough, nil, nil
 }
 

@@ -30,3 +30,9 @@ func setDialHook(h func(ctx context.Context, network, address string) (bool, con
 //
 //go:linkname setRoundTripHook net/http.bigfootSetRoundTripHook
 func setRoundTripHook(h func(t *http.Transport, req *http.Request) (bool, *http.Response, error))
+
+// setCloseIdleHook sets the hook consulted first thing in
+// net/http.(*Transport).CloseIdleConnections.
+//
+//go:linkname setCloseIdleHook net/http.bigfootSetCloseIdleHook
+func setCloseIdleHook(h func(t *http.Transport))

@@ -25,3 +25,7 @@ func setDialHook(h func(ctx context.Context, network, address string) (bool, con
 // setRoundTripHook sets the hook consulted first thing in
 // net/http.(*Transport).roundTrip.
 func setRoundTripHook(h func(t *http.Transport, req *http.Request) (bool, *http.Response, error)) {}
+
+// setCloseIdleHook sets the hook consulted first thing in
+// net/http.(*Transport).CloseIdleConnections.
+func setCloseIdleHook(h func(t *http.Transport)) {}

@@ -93,7 +93,8 @@ func TestVariantsMatch(t *testing.T) {
 	if !bytes.HasPrefix(linked, []byte("//go:build bigfoot_overlay\n")) {
 		t.Error("hook_overlay.go does not start with //go:build bigfoot_overlay")
 	}
-	for _, link := range []string{"setDialHook net.bigfootSetDialHook", "setRoundTripHook net/http.bigfootSetRoundTripHook"} {
+	for _, link := range []string{"setDialHook net.bigfootSetDialHook", "setRoundTripHook net/http.bigfootSetRoundTripHook",
+		"setCloseIdleHook net/http.bigfootSetCloseIdleHook"} {
 		if !bytes.Contains(linked, []byte("\n//go:linkname "+link+"\n")) {
 			t.Errorf("hook_overlay.go lacks //go:linkname %s", link)
 		}

@@ -40,6 +40,21 @@ func roundTripHook(t *http.Transport, req *http.Request) (bool, *http.Response, 
 	return true, resp, err
 }
 
+// closeIdleHook is installed in net/http.(*Transport).CloseIdleConnections:
+// inside a sandbox, closing a transport's idle connections closes that
+// sandbox's copy's too, so code that calls client.CloseIdleConnections()
+// takes its close steps there. Other sandboxes' copies are theirs to close.
+func closeIdleHook(t *http.Transport) {
+	if !core.AnySandboxOpen() {
+		return
+	}
+	if o := core.SandboxOwner(nil); o.Open {
+		if c := isolated.copyOf(o.Verifier, t); c != nil {
+			c.CloseIdleConnections()
+		}
+	}
+}
+
 // isolated holds each sandbox's copies of the transports its requests went
 // through.
 var isolated transportCopies
@@ -81,6 +96,13 @@ func (tc *transportCopies) forSandbox(v *core.Verifier, t *http.Transport) *http
 		tc.own[c] = true
 	}
 	return c
+}
+
+// copyOf returns v's copy of t, or nil.
+func (tc *transportCopies) copyOf(v *core.Verifier, t *http.Transport) *http.Transport {
+	tc.mu.Lock()
+	defer tc.mu.Unlock()
+	return tc.copies[v][t]
 }
 
 func (tc *transportCopies) closeIdle(v *core.Verifier) {

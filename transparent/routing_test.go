@@ -19,12 +19,13 @@ import (
 	"time"
 
 	"github.com/bigfoot-go/bigfoot"
-	"github.com/bigfoot-go/bigfoot/internal/netdialhook"
+	"github.com/bigfoot-go/bigfoot/bftest"
+	"github.com/bigfoot-go/bigfoot/guard"
 )
 
 func TestAvailable(t *testing.T) {
-	if !netdialhook.Available() {
-		t.Fatal("netdialhook.Available() is false under the bigfoot_overlay tag")
+	if !guard.Transparent() {
+		t.Fatal("guard.Transparent() is false under the bigfoot_overlay tag")
 	}
 }
 
@@ -254,33 +255,39 @@ func TestContextRouting(t *testing.T) {
 	assertPing(bf, "ctx.invalid", 10, "via ctx")
 }
 
-// TestSingleSandboxFallback dials from a goroutine unrelated to the
-// sandbox, with no context: with exactly one sandbox open, it answers.
-func TestSingleSandboxFallback(t *testing.T) {
-	bf := bigfoot.New(t)
-	scriptPing(bf, "only one")
-
-	start, result := make(chan struct{}), make(chan string, 1)
-	go func() {
-		<-start
-		c, err := net.Dial("tcp", "fallback.invalid:11")
-		if err != nil {
-			result <- "dial: " + err.Error()
-			return
-		}
-		reply, err := ping(c)
-		if err != nil {
-			reply = "ping: " + err.Error()
-		}
-		result <- reply
-	}()
-	bf.Sandbox(func() {
-		close(start)
-		if got := <-result; got != "only one" {
-			t.Errorf("unrelated goroutine got %q, want %q", got, "only one")
-		}
+// TestNoFallbackToTheOnlySandbox dials from a goroutine unrelated to the
+// sandbox, with no context, while exactly one sandbox is open: the dial
+// does not provably belong to it, so it is not scripted by it (the first
+// version gave it the only open sandbox, which took other tests' dials);
+// it meets the firewall, whose refusal names the open sandbox and the fix.
+func TestNoFallbackToTheOnlySandbox(t *testing.T) {
+	fake := bftest.New(t)
+	var got error
+	fake.Run(func() {
+		bf := bigfoot.New(fake)
+		start, result := make(chan struct{}), make(chan error, 1)
+		go func() {
+			<-start
+			_, err := net.Dial("tcp", "fallback.invalid:11")
+			result <- err
+		}()
+		bf.Sandbox(func() {
+			close(start)
+			got = <-result
+		})
 	})
-	assertPing(bf, "fallback.invalid", 11, "only one")
+	var guarded *bigfoot.GuardedCallError
+	if !errors.As(got, &guarded) {
+		t.Fatalf("unrelated goroutine's dial: %v, want *bigfoot.GuardedCallError", got)
+	}
+	for _, want := range []string{"sandboxes are open (" + t.Name() + ")", "started by none of them", "bf.Context(ctx)"} {
+		if !strings.Contains(got.Error(), want) {
+			t.Errorf("refusal lacks %q:\n%v", want, got)
+		}
+	}
+	if msg := fake.All(); msg != "" {
+		t.Errorf("the open sandbox's test was failed by a dial that is not its own: %s", msg)
+	}
 }
 
 // TestParallelSandboxes runs parallel tests, each with its own sandbox
@@ -334,7 +341,7 @@ func TestParallelSandboxes(t *testing.T) {
 		var guarded *bigfoot.GuardedCallError
 		if !errors.As(err, &guarded) {
 			outsider <- fmt.Sprintf("dial outside every sandbox while %d are open: %v, want a *bigfoot.GuardedCallError", n, err)
-		} else if want := fmt.Sprintf("%d sandboxes are open, but the dialing goroutine was started by none of them", n); !strings.Contains(guarded.Reason, want) ||
+		} else if want := "the dialing goroutine was started by none of them"; !strings.Contains(guarded.Reason, want) || !strings.Contains(guarded.Reason, "sandboxes are open (") ||
 			!strings.Contains(guarded.Fix, "bf.Context(ctx)") {
 			outsider <- fmt.Sprintf("the refusal does not explain the open sandboxes and bf.Context:\n%v", guarded)
 		}

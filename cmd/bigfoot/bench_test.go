@@ -2,14 +2,17 @@ package main
 
 import (
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 )
 
-// BenchmarkOverlayBuild times 'go build' of testdata/dialprog (a tiny
-// program that imports net/http and netdialhook) in these states of the
-// go build cache, each without and with -race:
+// BenchmarkOverlayBuild times 'go build' of testdata/rtprog (a tiny
+// program that imports net/http, so that every package of the table and
+// their dependants are rebuilt under the overlay, and that links to the
+// round-trip hook by itself) in these states of the go build cache, each
+// without and with -race:
 //
 //	cold-plain   empty GOCACHE, no overlay: the baseline
 //	cold         empty GOCACHE, with the overlay
@@ -25,7 +28,7 @@ import (
 // BENCH-overlay.md at the repository root records the figures.
 func BenchmarkOverlayBuild(b *testing.B) {
 	bin := bigfootBinary(b)
-	mod := scratchModule(b, "dialprog")
+	mod := scratchModule(b, "rtprog")
 	overlay, code := runInStdout(b, mod, scratchEnv(b), bin, "overlay")
 	if code != 0 {
 		b.Fatalf("bigfoot overlay: %s", overlay)
@@ -90,22 +93,22 @@ func BenchmarkOverlayBuild(b *testing.B) {
 	}
 }
 
-// BenchmarkOverlayFiles times writing the overlay (parsing and patching
-// net's dial.go, writing three files) into an empty cache directory, and
-// finding it complete in the cache, which is what every later 'bigfoot
-// test' does. Neither includes the 'go env' that bigfoot runs first.
+// BenchmarkOverlayFiles times the overlay for the whole table of patches
+// without the 'go env' that bigfoot runs first:
+//
+//	first     parse and patch every file of the table and write the
+//	          overlay into an empty cache directory
+//	cached    what every later 'bigfoot test' does: regenerate the files
+//	          in memory and check them against the cached ones, byte for
+//	          byte, writing nothing
+//	tampered  the same with one cached file edited each time, which is
+//	          rewritten
+//	generate  the in-memory part alone (parse, patch, check the result
+//	          parses)
 //
 //	go test ./cmd/bigfoot -run '^$' -bench OverlayFiles
 func BenchmarkOverlayFiles(b *testing.B) {
-	env, err := goEnv("")
-	if err != nil {
-		b.Fatal(err)
-	}
-	dial, err := readDialGo(env.GOROOT)
-	if err != nil {
-		b.Fatal(err)
-	}
-	in := overlayInputs{GoRoot: env.GOROOT, GoVersion: env.GOVERSION, DialSrc: dial}
+	in := testInputs(b)
 	b.Run("first", func(b *testing.B) {
 		dir := b.TempDir()
 		for i := 0; b.Loop(); i++ {
@@ -123,6 +126,59 @@ func BenchmarkOverlayFiles(b *testing.B) {
 			if _, err := buildOverlay(dir, in); err != nil {
 				b.Fatal(err)
 			}
+		}
+	})
+	b.Run("tampered", func(b *testing.B) {
+		dir := b.TempDir()
+		path, err := buildOverlay(dir, in)
+		if err != nil {
+			b.Fatal(err)
+		}
+		victim := filepath.Join(filepath.Dir(path), "net_http_transport.go")
+		for b.Loop() {
+			b.StopTimer()
+			if err := os.WriteFile(victim, []byte("package http\n"), 0o644); err != nil {
+				b.Fatal(err)
+			}
+			b.StartTimer()
+			if _, err := buildOverlay(dir, in); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("generate", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := generateOverlay("/overlay", in); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+// BenchmarkOverlayCommand times the whole 'bigfoot overlay' command, the
+// go env it runs included, with the overlay already cached (the target is
+// under 0.5 s) and into an empty cache directory each time.
+//
+//	go test ./cmd/bigfoot -run '^$' -bench OverlayCommand -benchtime 20x
+func BenchmarkOverlayCommand(b *testing.B) {
+	bin := bigfootBinary(b)
+	dir := b.TempDir()
+	run := func(b *testing.B, cache string) {
+		if out, code := runInStdout(b, dir, scratchEnv(b, "BIGFOOT_CACHE_DIR="+cache), bin, "overlay"); code != 0 {
+			b.Fatalf("bigfoot overlay: exit code %d\n%s", code, out)
+		}
+	}
+	b.Run("cached", func(b *testing.B) {
+		cache := b.TempDir()
+		run(b, cache)
+		for b.Loop() {
+			run(b, cache)
+		}
+	})
+	b.Run("first", func(b *testing.B) {
+		root := b.TempDir()
+		for i := 0; b.Loop(); i++ {
+			run(b, filepath.Join(root, fmt.Sprint(i)))
 		}
 	})
 }

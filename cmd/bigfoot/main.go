@@ -1,10 +1,11 @@
 // Command bigfoot runs go test and go vet with bigfoot's transparent mode:
-// the standard library's net package is compiled with a hook in
-// net.(*Dialer).DialContext, through the go command's -overlay flag, and
-// the build tag bigfoot_overlay selects bigfoot's side of the link, so
-// that bigfoot can intercept net.Dial, net.DialTimeout,
-// (*net.Dialer).DialContext and http.Get without any change to the code
-// under test.
+// the standard library is compiled with hook points, such as one in
+// net.(*Dialer).DialContext and one in net/http.(*Transport).roundTrip,
+// through the go command's -overlay flag, and the build tag
+// bigfoot_overlay selects bigfoot's side of the links, so that bigfoot
+// can intercept net.Dial, net.DialTimeout, (*net.Dialer).DialContext and
+// http.Get without any change to the code under test. The hook points
+// are the table hookPatches.
 //
 // Usage:
 //
@@ -16,8 +17,9 @@
 // The build tag is merged with the tags the command line gives (-tags=a,b
 // or -tags a,b), or, when it gives none, with a -tags in GOFLAGS. The
 // overlay is kept under the user cache directory (or BIGFOOT_CACHE_DIR)
-// and reused, so the go build cache rebuilds net and its dependants once
-// per Go version rather than on every run.
+// and reused (after checking its files), so the go build cache rebuilds
+// the patched packages and their dependants once per Go version rather
+// than on every run.
 package main
 
 import (
@@ -32,8 +34,9 @@ import (
 	"strings"
 )
 
-// overlayTag is the build tag that selects bigfoot's side of the link to
-// the patched net package (internal/netdialhook/hook_overlay.go).
+// overlayTag is the build tag that selects bigfoot's side of the links to
+// the patched standard library packages: without the overlay those links
+// fail, so bigfoot's side may only be compiled with it.
 const overlayTag = "bigfoot_overlay"
 
 const usage = `usage: bigfoot <command> [arguments]
@@ -44,8 +47,9 @@ Commands:
 	overlay                           print the absolute path of OVERLAY, creating it if needed
 	help                              print this help
 
-OVERLAY compiles the standard library's net package with bigfoot's dial hook
-(transparent mode); the build tag bigfoot_overlay links bigfoot to it. The
+OVERLAY compiles the standard library's net and net/http packages with
+bigfoot's hooks (transparent mode); the build tag bigfoot_overlay links
+bigfoot to them. The
 tag is added to those given by -tags (or, without -tags, by GOFLAGS). To use
 the go command directly, pass both:
 
@@ -171,7 +175,7 @@ func isOverlayFlag(a string) bool {
 // ensureOverlay returns the path of an up-to-date overlay file for the go
 // installation described by env.
 func ensureOverlay(env goEnvVars) (string, error) {
-	dial, err := readDialGo(env.GOROOT)
+	srcs, err := readSources(env.GOROOT, hookPatches)
 	if err != nil {
 		return "", err
 	}
@@ -182,7 +186,8 @@ func ensureOverlay(env goEnvVars) (string, error) {
 	return buildOverlay(root, overlayInputs{
 		GoRoot:    env.GOROOT,
 		GoVersion: env.GOVERSION,
-		DialSrc:   dial,
+		Patches:   hookPatches,
+		Sources:   srcs,
 	})
 }
 

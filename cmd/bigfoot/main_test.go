@@ -258,18 +258,18 @@ func TestBigfootTest(t *testing.T) {
 	}
 }
 
-// TestNetdialhookUnderOverlay runs the netdialhook package's own tests in
+// TestGuardUnderOverlay runs the guard package's own tests in
 // this repository under the overlay, where they exercise the linked
 // variant of hook.go.
-func TestNetdialhookUnderOverlay(t *testing.T) {
+func TestGuardUnderOverlay(t *testing.T) {
 	bin := bigfootBinary(t)
-	out, code := runIn(t, repoRoot(t), scratchEnv(t), bin, "test", "-count=1", "-v", "./internal/netdialhook")
+	out, code := runIn(t, repoRoot(t), scratchEnv(t), bin, "test", "-count=1", "-v", "./guard")
 	if code != 0 || !strings.Contains(out, "--- PASS: TestHookInterceptsDial") {
-		t.Errorf("bigfoot test ./internal/netdialhook: exit code %d\n%s", code, out)
+		t.Errorf("bigfoot test ./guard: exit code %d\n%s", code, out)
 	}
-	out, code = runIn(t, repoRoot(t), scratchEnv(t), bin, "vet", "./internal/netdialhook")
+	out, code = runIn(t, repoRoot(t), scratchEnv(t), bin, "vet", "./guard")
 	if code != 0 {
-		t.Errorf("bigfoot vet ./internal/netdialhook: exit code %d\n%s", code, out)
+		t.Errorf("bigfoot vet ./guard: exit code %d\n%s", code, out)
 	}
 }
 
@@ -366,7 +366,7 @@ func TestModuleCache(t *testing.T) {
 	writeModuleZip(t, proxy, "v0.0.1")
 
 	mod := t.TempDir()
-	// The module path lets the tests import bigfoot's internal/netdialhook.
+	// The module path lets the tests import bigfoot's guard.
 	gomod := "module " + scratchModulePath + "\n\ngo 1.24\n\nrequire github.com/bigfoot-go/bigfoot v0.0.1\n"
 	if err := os.WriteFile(filepath.Join(mod, "go.mod"), []byte(gomod), 0o644); err != nil {
 		t.Fatal(err)
@@ -382,7 +382,7 @@ func TestModuleCache(t *testing.T) {
 		"GOFLAGS=-mod=mod -modcacherw", // so that t.TempDir can remove the cache
 	)
 
-	out, code := runInStdout(t, mod, env, "go", "list", "-f", "{{.Dir}}", "github.com/bigfoot-go/bigfoot/internal/netdialhook")
+	out, code := runInStdout(t, mod, env, "go", "list", "-f", "{{.Dir}}", "github.com/bigfoot-go/bigfoot/guard")
 	if code != 0 {
 		t.Fatalf("go list: %s", out)
 	}

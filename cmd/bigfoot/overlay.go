@@ -1,45 +1,56 @@
 package main
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 )
 
 // generatorVersion is part of the cache key. Bump it when the generated
 // files change in a way the other hash inputs do not capture.
-const generatorVersion = "bigfoot-overlay-2"
+const generatorVersion = "bigfoot-overlay-3"
 
-// Names of the files in an overlay directory. overlay.json is written
-// last, so its presence means the directory is complete.
-const (
-	overlayJSONName = "overlay.json"
-	netDialName     = "net_dial.go"
-	netHookDeclName = "net_bigfoot_dialhook.go"
-)
-
-// addedNetFile is the file the overlay adds to $GOROOT/src/net.
-const addedNetFile = "bigfoot_dialhook.go"
+// overlayJSONName is the name of the overlay file in an overlay
+// directory. It is written last, so that a directory being filled for the
+// first time is never handed to the go command half done.
+const overlayJSONName = "overlay.json"
 
 // overlayInputs is everything an overlay depends on. The overlay touches
-// only GOROOT: bigfoot's side of the link is selected by the build tag
+// only GOROOT: bigfoot's side of each link is selected by the build tag
 // bigfoot_overlay, because the go command refuses overlays of files in
 // the module cache, where users' copies of bigfoot live.
 type overlayInputs struct {
-	GoRoot    string // from go env GOROOT
-	GoVersion string // from go env GOVERSION
-	DialSrc   []byte // contents of $GOROOT/src/net/dial.go
+	GoRoot    string      // from go env GOROOT
+	GoVersion string      // from go env GOVERSION
+	Patches   []hookPatch // the table; hookPatches but in tests
+	// Sources holds the contents of every file Patches patches, keyed by
+	// its slash-separated path under $GOROOT/src ("net/dial.go").
+	Sources map[string][]byte
 }
 
-// dialGoPath returns the path of net's dial.go under goroot.
-func dialGoPath(goroot string) string {
-	return filepath.Join(goroot, "src", "net", "dial.go")
+// sourceKey is the key of p's file in overlayInputs.Sources.
+func sourceKey(p *hookPatch) string { return p.Pkg + "/" + p.File }
+
+// srcPath returns the path under goroot of the file whose slash-separated
+// path under $GOROOT/src is rel.
+func srcPath(goroot, rel string) string {
+	return filepath.Join(goroot, "src", filepath.FromSlash(rel))
+}
+
+// cacheFileName is the name in the overlay directory of the file rel
+// (slash-separated, under $GOROOT/src): "net/dial.go" is "net_dial.go".
+// The names are flat so that the directory is easy to inspect.
+func cacheFileName(rel string) string {
+	return strings.ReplaceAll(rel, "/", "_")
 }
 
 // overlayJSON is the format the go command's -overlay flag reads.
@@ -51,16 +62,19 @@ type overlayJSON struct {
 // starts with the Go version so people can tell the directories apart and
 // delete stale ones.
 func overlayDir(cacheRoot string, in overlayInputs) string {
+	// The table, so that editing a statement or a declaration cannot reuse
+	// a stale overlay even if generatorVersion is not bumped. Marshalling
+	// a slice of structs of strings is deterministic.
+	table, err := json.Marshal(in.Patches)
+	if err != nil {
+		panic(err) // cannot happen: only strings, bools and slices
+	}
+	parts := [][]byte{[]byte(generatorVersion), []byte(in.GoRoot), table}
+	for _, key := range slices.Sorted(maps.Keys(in.Sources)) {
+		parts = append(parts, []byte(key), in.Sources[key])
+	}
 	h := sha256.New()
-	for _, part := range [][]byte{
-		[]byte(generatorVersion),
-		[]byte(in.GoRoot),
-		in.DialSrc,
-		// The generated code, so that editing it cannot reuse a stale
-		// overlay even if generatorVersion is not bumped.
-		[]byte(dialHookStmt),
-		[]byte(hookDeclFile),
-	} {
+	for _, part := range parts {
 		// Length-prefixed so that adjacent inputs cannot run together.
 		fmt.Fprintf(h, "%d:", len(part))
 		h.Write(part)
@@ -88,63 +102,112 @@ func safeName(s string) string {
 	return s
 }
 
+// overlayFile is one file of an overlay directory.
+type overlayFile struct {
+	name string // in the overlay directory
+	data []byte
+}
+
+// generateOverlay returns, in memory, every file of the overlay for in
+// that lives in dir: for each file the table patches, the patched copy
+// (all of its patches in one pass), for each entry the added declaration
+// file, and last the overlay JSON naming them all. It is cheap (parsing
+// and splicing a few files), which is what lets buildOverlay verify a
+// cached directory on every run.
+func generateOverlay(dir string, in overlayInputs) ([]overlayFile, error) {
+	// Group the patches by file, files in the order the table first
+	// names them.
+	var keys []string
+	byFile := map[string][]hookPatch{}
+	for _, p := range in.Patches {
+		k := sourceKey(&p)
+		if _, ok := byFile[k]; !ok {
+			keys = append(keys, k)
+		}
+		byFile[k] = append(byFile[k], p)
+	}
+
+	var files []overlayFile
+	ov := overlayJSON{Replace: map[string]string{}}
+	add := func(rel string, data []byte) error {
+		name := cacheFileName(rel)
+		for _, f := range files {
+			if f.name == name {
+				return fmt.Errorf("bigfoot: two overlay files are named %s (one for %s); fix the table of patches", name, rel)
+			}
+		}
+		files = append(files, overlayFile{name, data})
+		ov.Replace[srcPath(in.GoRoot, rel)] = filepath.Join(dir, name)
+		return nil
+	}
+	for _, k := range keys {
+		src, ok := in.Sources[k]
+		if !ok {
+			return nil, fmt.Errorf("bigfoot: no source for %s", k) // a caller's bug
+		}
+		patched, err := patchFile(srcPath(in.GoRoot, k), src, in.GoVersion, byFile[k])
+		if err != nil {
+			return nil, err
+		}
+		if err := add(k, patched); err != nil {
+			return nil, err
+		}
+	}
+	for _, p := range in.Patches {
+		if err := add(p.Pkg+"/"+p.AddedFile, []byte(p.Decl)); err != nil {
+			return nil, err
+		}
+	}
+	js, err := json.MarshalIndent(ov, "", "\t")
+	if err != nil {
+		return nil, err
+	}
+	return append(files, overlayFile{overlayJSONName, append(js, '\n')}), nil
+}
+
 // buildOverlay makes sure the overlay for in exists under cacheRoot and
-// returns the absolute path of its JSON file. An existing complete
-// directory is reused as is: its file paths and contents never change, so
-// the go build cache keeps the patched net package between runs.
+// returns the absolute path of its JSON file. The directory depends only
+// on in, so its path stays the same from run to run and the go build
+// cache keeps the patched packages. Every run regenerates the files in
+// memory and compares them with the cached ones, rewriting any that is
+// missing or differs: a cached file someone edited, or one a crash left
+// incomplete, is never compiled into the standard library.
 func buildOverlay(cacheRoot string, in overlayInputs) (string, error) {
 	root, err := filepath.Abs(cacheRoot)
 	if err != nil {
 		return "", err
 	}
 	dir := overlayDir(root, in)
-	jsonPath := filepath.Join(dir, overlayJSONName)
-	if complete(dir) {
-		return jsonPath, nil
-	}
-
-	dialPath := dialGoPath(in.GoRoot)
-	patched, err := patchDialGo(dialPath, in.DialSrc, in.GoVersion)
+	files, err := generateOverlay(dir, in)
 	if err != nil {
 		return "", err
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return "", fmt.Errorf("bigfoot: creating overlay directory: %w", err)
 	}
-	ov := overlayJSON{Replace: map[string]string{
-		dialPath: filepath.Join(dir, netDialName),
-		filepath.Join(filepath.Dir(dialPath), addedNetFile): filepath.Join(dir, netHookDeclName),
-	}}
-	js, err := json.MarshalIndent(ov, "", "\t")
-	if err != nil {
-		return "", err
-	}
 	// Concurrent runs write identical bytes, so whichever rename lands last
 	// wins harmlessly; readers only ever see whole files.
-	for _, f := range []struct {
-		name string
-		data []byte
-	}{
-		{netDialName, patched},
-		{netHookDeclName, []byte(hookDeclFile)},
-		{overlayJSONName, append(js, '\n')},
-	} {
-		if err := writeFileAtomic(filepath.Join(dir, f.name), f.data); err != nil {
+	for _, f := range files {
+		name := filepath.Join(dir, f.name)
+		if hasContents(name, f.data) {
+			continue
+		}
+		if err := writeFileAtomic(name, f.data); err != nil {
 			return "", fmt.Errorf("bigfoot: writing overlay: %w", err)
 		}
 	}
-	return jsonPath, nil
+	return filepath.Join(dir, overlayJSONName), nil
 }
 
-// complete reports whether dir holds every file of an overlay.
-func complete(dir string) bool {
-	for _, name := range []string{overlayJSONName, netDialName, netHookDeclName} {
-		fi, err := os.Stat(filepath.Join(dir, name))
-		if err != nil || !fi.Mode().IsRegular() {
-			return false
-		}
+// hasContents reports whether name is a regular file (not a symbolic
+// link, which could later be pointed elsewhere) holding exactly data.
+func hasContents(name string, data []byte) bool {
+	fi, err := os.Lstat(name)
+	if err != nil || !fi.Mode().IsRegular() || fi.Size() != int64(len(data)) {
+		return false
 	}
-	return true
+	got, err := os.ReadFile(name)
+	return err == nil && bytes.Equal(got, data)
 }
 
 // writeFileAtomic writes data to a temporary file in the same directory and
@@ -185,11 +248,24 @@ func cacheRoot() (string, error) {
 	return filepath.Join(d, "bigfoot-go"), nil
 }
 
-// readDialGo reads net's dial.go from goroot.
-func readDialGo(goroot string) ([]byte, error) {
-	src, err := os.ReadFile(dialGoPath(goroot))
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("bigfoot: %s does not exist; is GOROOT=%s a complete Go installation?", dialGoPath(goroot), goroot)
+// readSources reads from goroot every file that the entries of patches
+// patch, keyed as overlayInputs.Sources wants.
+func readSources(goroot string, patches []hookPatch) (map[string][]byte, error) {
+	srcs := map[string][]byte{}
+	for _, p := range patches {
+		k := sourceKey(&p)
+		if _, ok := srcs[k]; ok {
+			continue
+		}
+		name := srcPath(goroot, k)
+		src, err := os.ReadFile(name)
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("bigfoot: %s does not exist; is GOROOT=%s a complete Go installation?", name, goroot)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("bigfoot: %w", err)
+		}
+		srcs[k] = src
 	}
-	return src, err
+	return srcs, nil
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -11,15 +12,32 @@ import (
 	"testing"
 )
 
-// testInputs are overlay inputs for the installed Go.
-func testInputs(t *testing.T) overlayInputs {
+// testInputs are overlay inputs for the installed Go and the real table.
+func testInputs(t testing.TB) overlayInputs {
 	t.Helper()
-	path, src, version := installedDialGo(t)
-	return overlayInputs{
-		GoRoot:    filepath.Dir(filepath.Dir(filepath.Dir(path))),
-		GoVersion: version,
-		DialSrc:   src,
+	goroot, version, srcs := installedSources(t)
+	return overlayInputs{GoRoot: goroot, GoVersion: version, Patches: hookPatches, Sources: srcs}
+}
+
+// overlayNames are the files of the overlay directory for the real table.
+var overlayNames = []string{
+	"net_dial.go", "net_bigfoot_dialhook.go",
+	"net_http_transport.go", "net_http_bigfoot_roundtriphook.go", "net_http_bigfoot_closeidlehook.go",
+	overlayJSONName,
+}
+
+// readOverlay reads and decodes the overlay file at path.
+func readOverlay(t *testing.T, path string) overlayJSON {
+	t.Helper()
+	var ov overlayJSON
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
 	}
+	if err := json.Unmarshal(data, &ov); err != nil {
+		t.Fatal(err)
+	}
+	return ov
 }
 
 func TestBuildOverlay(t *testing.T) {
@@ -37,76 +55,212 @@ func TestBuildOverlay(t *testing.T) {
 		t.Errorf("overlay directory %s does not start with %s", got, wantPrefix)
 	}
 
-	var ov overlayJSON
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := json.Unmarshal(data, &ov); err != nil {
-		t.Fatal(err)
-	}
-	dialPath := dialGoPath(in.GoRoot)
-	want := map[string][]byte{
-		dialPath: nil, // checked below
-		filepath.Join(in.GoRoot, "src", "net", addedNetFile): []byte(hookDeclFile),
+	// Every entry's file is patched with that entry's statement (all of a
+	// file's entries in one), and every entry adds its declaration file.
+	ov := readOverlay(t, path)
+	want := map[string]string{} // file under GOROOT -> name in dir
+	for _, p := range in.Patches {
+		want[srcPath(in.GoRoot, sourceKey(&p))] = cacheFileName(sourceKey(&p))
+		want[filepath.Join(in.GoRoot, "src", filepath.FromSlash(p.Pkg), p.AddedFile)] = cacheFileName(p.Pkg + "/" + p.AddedFile)
 	}
 	if len(ov.Replace) != len(want) {
 		t.Errorf("overlay replaces %d files, want %d: %v", len(ov.Replace), len(want), ov.Replace)
 	}
-	for from, content := range want {
-		to, ok := ov.Replace[from]
-		if !ok {
-			t.Errorf("overlay does not replace %s", from)
-			continue
+	for from, name := range want {
+		if to := ov.Replace[from]; to != filepath.Join(dir, name) {
+			t.Errorf("overlay replaces %s by %q, want %s in the overlay directory", from, to, name)
 		}
-		if filepath.Dir(to) != dir {
-			t.Errorf("%s is replaced by %s, outside the overlay directory", from, to)
-		}
-		got, err := os.ReadFile(to)
+	}
+	for _, p := range in.Patches {
+		patched, err := os.ReadFile(ov.Replace[srcPath(in.GoRoot, sourceKey(&p))])
 		if err != nil {
 			t.Fatal(err)
 		}
-		if from == dialPath {
-			if !bytes.Contains(got, []byte(dialHookStmt)) {
-				t.Errorf("%s is not patched", to)
-			}
-			continue
+		if n := bytes.Count(patched, []byte(p.Stmt)); n != 1 {
+			t.Errorf("%s: patched file holds the statement %d times, want 1", p.funcName(), n)
 		}
-		if !bytes.Equal(got, content) {
-			t.Errorf("%s has unexpected contents", to)
+		added, err := os.ReadFile(ov.Replace[filepath.Join(in.GoRoot, "src", filepath.FromSlash(p.Pkg), p.AddedFile)])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(added) != p.Decl {
+			t.Errorf("%s: added file has unexpected contents:\n%s", p.funcName(), added)
 		}
 	}
+	if got := dirNames(t, dir); !slices.Equal(got, sorted(overlayNames)) {
+		t.Errorf("overlay directory holds %v, want %v", got, sorted(overlayNames))
+	}
 
-	// A second call reuses the directory without rewriting it.
-	fi1, _ := os.Stat(filepath.Join(dir, netDialName))
+	// A second call reuses the directory without rewriting anything.
+	before := stats(t, dir)
 	path2, err := buildOverlay(root, in)
 	if err != nil || path2 != path {
 		t.Fatalf("second buildOverlay = %s, %v; want %s", path2, err, path)
 	}
-	fi2, _ := os.Stat(filepath.Join(dir, netDialName))
-	if !os.SameFile(fi1, fi2) {
-		t.Error("second buildOverlay rewrote the patched dial.go")
-	}
-
-	// A directory missing a file is completed.
-	os.Remove(filepath.Join(dir, netHookDeclName))
-	if _, err := buildOverlay(root, in); err != nil {
-		t.Fatal(err)
-	}
-	if !complete(dir) {
-		t.Error("buildOverlay did not repair an incomplete directory")
+	for name, fi := range stats(t, dir) {
+		if !os.SameFile(fi, before[name]) {
+			t.Errorf("second buildOverlay rewrote %s", name)
+		}
 	}
 
 	// Any change of input moves to another directory.
-	for name, change := range map[string]func(*overlayInputs){
-		"GoRoot":  func(in *overlayInputs) { in.GoRoot += "x" },
-		"DialSrc": func(in *overlayInputs) { in.DialSrc = append(slices.Clone(in.DialSrc), '\n') },
-	} {
+	changes := map[string]func(*overlayInputs){
+		"GoRoot": func(in *overlayInputs) { in.GoRoot += "x" },
+		"Stmt": func(in *overlayInputs) {
+			in.Patches = slices.Clone(in.Patches)
+			in.Patches[0].Stmt += "\n"
+		},
+	}
+	for k := range in.Sources {
+		changes["Sources "+k] = func(in *overlayInputs) {
+			in.Sources = maps.Clone(in.Sources)
+			in.Sources[k] = append(slices.Clone(in.Sources[k]), '\n')
+		}
+	}
+	for name, change := range changes {
 		in2 := in
 		change(&in2)
 		if overlayDir(root, in2) == dir {
 			t.Errorf("changing %s keeps the overlay directory", name)
 		}
+	}
+}
+
+// TestBuildOverlayRepairsCache damages each file of a cached overlay in
+// several ways and checks that the next buildOverlay puts back what it
+// would generate, at the same path, and leaves the other files alone.
+func TestBuildOverlayRepairsCache(t *testing.T) {
+	root := t.TempDir()
+	in := testInputs(t)
+	path, err := buildOverlay(root, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Dir(path)
+	good := map[string][]byte{}
+	for _, name := range overlayNames {
+		data, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		good[name] = data
+	}
+
+	damages := map[string]func(name string) error{
+		// Same length, so that a size check alone would not catch it.
+		"edited": func(name string) error {
+			data := slices.Clone(good[filepath.Base(name)])
+			i := bytes.LastIndexByte(data, '}')
+			data[i] = ')'
+			return os.WriteFile(name, data, 0o644)
+		},
+		"hook removed": func(name string) error {
+			data := good[filepath.Base(name)]
+			for _, p := range in.Patches {
+				data = bytes.Replace(data, []byte(p.Stmt), nil, 1)
+			}
+			return os.WriteFile(name, append(slices.Clone(data), "// padding\n"...), 0o644)
+		},
+		"truncated": func(name string) error { return os.WriteFile(name, good[filepath.Base(name)][:10], 0o644) },
+		"empty":     func(name string) error { return os.WriteFile(name, nil, 0o644) },
+		"removed":   os.Remove,
+		// A link to the right contents is replaced too: it could be
+		// pointed elsewhere between runs.
+		"symlink": func(name string) error {
+			other := filepath.Join(t.TempDir(), "copy")
+			if err := os.WriteFile(other, good[filepath.Base(name)], 0o644); err != nil {
+				return err
+			}
+			if err := os.Remove(name); err != nil {
+				return err
+			}
+			return os.Symlink(other, name)
+		},
+	}
+	for _, damage := range slices.Sorted(maps.Keys(damages)) {
+		for _, name := range overlayNames {
+			t.Run(damage+"/"+name, func(t *testing.T) {
+				before := stats(t, dir)
+				if err := damages[damage](filepath.Join(dir, name)); err != nil {
+					t.Fatal(err)
+				}
+				path2, err := buildOverlay(root, in)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if path2 != path {
+					t.Errorf("buildOverlay moved the overlay from %s to %s", path, path2)
+				}
+				fi, err := os.Lstat(filepath.Join(dir, name))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !fi.Mode().IsRegular() {
+					t.Errorf("%s is %v after buildOverlay, want a regular file", name, fi.Mode())
+				}
+				got, err := os.ReadFile(filepath.Join(dir, name))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !bytes.Equal(got, good[name]) {
+					t.Errorf("%s was not restored; it holds:\n%s", name, got)
+				}
+				for other, fi := range stats(t, dir) {
+					if other != name && !os.SameFile(fi, before[other]) {
+						t.Errorf("%s was rewritten although only %s was damaged", other, name)
+					}
+				}
+				if names := dirNames(t, dir); !slices.Equal(names, sorted(overlayNames)) {
+					t.Errorf("overlay directory holds %v, want %v (no temporary files left)", names, sorted(overlayNames))
+				}
+			})
+		}
+	}
+}
+
+// TestBuildOverlaySeveralPatchesOfOneFile builds an overlay of a
+// synthetic GOROOT whose table patches two functions of one file: the
+// file appears once in the overlay with both statements, and each entry
+// adds its own file.
+func TestBuildOverlaySeveralPatchesOfOneFile(t *testing.T) {
+	lookup, listen := lookupPatches()
+	goroot := "/synthetic/goroot"
+	in := overlayInputs{
+		GoRoot: goroot, GoVersion: "go1.99.0",
+		Patches: []hookPatch{lookup, listen},
+		Sources: map[string][]byte{"net/lookup.go": []byte(lookupSrc)},
+	}
+	path, err := buildOverlay(t.TempDir(), in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Dir(path)
+	ov := readOverlay(t, path)
+	want := map[string]string{
+		filepath.Join(goroot, "src", "net", "lookup.go"):             filepath.Join(dir, "net_lookup.go"),
+		filepath.Join(goroot, "src", "net", "bigfoot_lookuphook.go"): filepath.Join(dir, "net_bigfoot_lookuphook.go"),
+		filepath.Join(goroot, "src", "net", "bigfoot_listenhook.go"): filepath.Join(dir, "net_bigfoot_listenhook.go"),
+	}
+	if !maps.Equal(ov.Replace, want) {
+		t.Errorf("overlay replaces %v, want %v", ov.Replace, want)
+	}
+	patched, err := os.ReadFile(filepath.Join(dir, "net_lookup.go"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range in.Patches {
+		if n := bytes.Count(patched, []byte(p.Stmt)); n != 1 {
+			t.Errorf("patched file holds the statement of %s %d times, want 1:\n%s", p.funcName(), n, patched)
+		}
+	}
+
+	// Two entries whose files would share a name in the overlay directory
+	// are refused rather than one overwriting the other.
+	clash := listen
+	clash.AddedFile = lookup.AddedFile
+	in.Patches = []hookPatch{lookup, clash}
+	if _, err := buildOverlay(t.TempDir(), in); err == nil || !strings.Contains(err.Error(), "two overlay files are named net_bigfoot_lookuphook.go") {
+		t.Errorf("clashing added files: error %v", err)
 	}
 }
 
@@ -133,27 +287,31 @@ func TestBuildOverlayConcurrent(t *testing.T) {
 			t.Errorf("concurrent calls returned %s and %s", paths[0], paths[i])
 		}
 	}
-	entries, err := os.ReadDir(filepath.Dir(paths[0]))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var names []string
-	for _, e := range entries {
-		names = append(names, e.Name())
-	}
-	want := []string{netHookDeclName, netDialName, overlayJSONName}
-	slices.Sort(want)
-	if !slices.Equal(names, want) {
-		t.Errorf("overlay directory holds %v, want %v (no temporary files left)", names, want)
+	if names := dirNames(t, filepath.Dir(paths[0])); !slices.Equal(names, sorted(overlayNames)) {
+		t.Errorf("overlay directory holds %v, want %v (no temporary files left)", names, sorted(overlayNames))
 	}
 }
 
 func TestBuildOverlayPatchError(t *testing.T) {
 	in := testInputs(t)
-	in.DialSrc = []byte("package net\n")
-	_, err := buildOverlay(t.TempDir(), in)
-	if err == nil || !strings.Contains(err.Error(), "net.(*Dialer).DialContext not found") {
+	in.Sources = maps.Clone(in.Sources)
+	in.Sources["net/http/transport.go"] = []byte("package http\n")
+	root := t.TempDir()
+	_, err := buildOverlay(root, in)
+	if err == nil || !strings.Contains(err.Error(), "net/http.(*Transport).roundTrip not found") {
 		t.Errorf("buildOverlay error = %v, want the patch failure", err)
+	}
+	if _, err := os.Stat(filepath.Join(root, "overlay")); !os.IsNotExist(err) {
+		t.Errorf("a failed buildOverlay left a directory behind (%v)", err)
+	}
+}
+
+func TestReadSourcesMissing(t *testing.T) {
+	goroot := t.TempDir()
+	_, err := readSources(goroot, hookPatches)
+	want := filepath.Join(goroot, "src", "net", "dial.go") + " does not exist; is GOROOT=" + goroot + " a complete Go installation?"
+	if err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("readSources of an empty GOROOT: %v, want %q", err, want)
 	}
 }
 
@@ -168,4 +326,37 @@ func TestSafeName(t *testing.T) {
 			t.Errorf("safeName(%q) = %q, want %q", in, got, want)
 		}
 	}
+}
+
+// dirNames lists dir, sorted.
+func dirNames(t *testing.T, dir string) []string {
+	t.Helper()
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	return names
+}
+
+// stats returns the Lstat of every file in dir by name, for os.SameFile.
+func stats(t *testing.T, dir string) map[string]os.FileInfo {
+	t.Helper()
+	m := map[string]os.FileInfo{}
+	for _, name := range dirNames(t, dir) {
+		fi, err := os.Lstat(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		m[name] = fi
+	}
+	return m
+}
+
+// sorted returns a sorted copy of s.
+func sorted(s []string) []string {
+	return slices.Sorted(slices.Values(s))
 }

@@ -6,14 +6,97 @@ import (
 	"go/ast"
 	"go/parser"
 	"go/token"
+	"go/types"
+	"path"
+	"slices"
+	"strings"
 )
 
-// hookVar is the variable the patched net package consults, and
-// hookSetter the function that sets it, which
-// internal/netdialhook/hook_overlay.go links to.
+// hookPatch is one hook point of transparent mode: a function of a file of
+// the standard library, the statement inserted at its start, and the file
+// added to its package that declares the hook variable the statement
+// consults and the setter bigfoot links to. The overlay is the table
+// hookPatches; a new hook point is a new entry, with no other code.
+//
+// The function is found by parsing and its signature is checked, because
+// the statement refers to the parameters by name and returns values of the
+// result types: a Go release that changes any of it must fail loudly
+// rather than compile a standard library that ignores the hook.
+type hookPatch struct {
+	// Pkg is the package's directory under $GOROOT/src, slash-separated
+	// ("net", "net/http"); its last element is the package name.
+	Pkg string
+	// File is the file of Pkg that declares the function ("dial.go").
+	File string
+
+	// Recv is the name of the receiver's base type, "" for a function
+	// that is not a method; PtrRecv says whether the receiver is *Recv.
+	Recv    string
+	PtrRecv bool
+	// RecvName, if not "", is the receiver's expected name. Set it when
+	// Stmt refers to the receiver; left empty, a renamed receiver does
+	// not break the patch.
+	RecvName string
+	// Func is the name of the function or method.
+	Func string
+	// Params are the expected parameters in order, each with its name
+	// (Stmt refers to them by name) and its type as gofmt prints it.
+	Params []param
+	// Results are the expected result types as gofmt prints them. Their
+	// names are not checked, so Stmt must return its values explicitly
+	// (a bare return would also trip over any name Stmt shadows).
+	Results []string
+
+	// Stmt is inserted just after the opening brace of the function.
+	Stmt string
+	// HookVar is the variable Stmt consults and HookSetter the function,
+	// pushed with a bare go:linkname, that bigfoot calls to set it; Decl
+	// declares both. A file that already mentions HookVar is refused.
+	HookVar, HookSetter string
+	// AddedFile is the name of the file the overlay adds to Pkg, and Decl
+	// its contents (gofmt-formatted, with a generated-code header).
+	AddedFile string
+	Decl      string
+}
+
+// param is one expected parameter of a hookPatch's function.
+type param struct{ Name, Type string }
+
+// hookPatches is the table of every hook point the overlay adds.
+var hookPatches = []hookPatch{
+	{
+		Pkg: "net", File: "dial.go",
+		Recv: "Dialer", PtrRecv: true, Func: "DialContext",
+		Params:  []param{{"ctx", "context.Context"}, {"network", "string"}, {"address", "string"}},
+		Results: []string{"Conn", "error"},
+		Stmt:    dialHookStmt,
+		HookVar: dialHookVar, HookSetter: dialHookSetter,
+		AddedFile: "bigfoot_dialhook.go", Decl: dialHookDecl,
+	},
+	{
+		Pkg: "net/http", File: "transport.go",
+		Recv: "Transport", PtrRecv: true, RecvName: "t", Func: "roundTrip",
+		Params:  []param{{"req", "*Request"}},
+		Results: []string{"*Response", "error"},
+		Stmt:    roundTripHookStmt,
+		HookVar: roundTripHookVar, HookSetter: roundTripHookSetter,
+		AddedFile: "bigfoot_roundtriphook.go", Decl: roundTripHookDecl,
+	},
+	{
+		Pkg: "net/http", File: "transport.go",
+		Recv: "Transport", PtrRecv: true, RecvName: "t", Func: "CloseIdleConnections",
+		Stmt:    closeIdleHookStmt,
+		HookVar: closeIdleHookVar, HookSetter: closeIdleHookSetter,
+		AddedFile: "bigfoot_closeidlehook.go", Decl: closeIdleHookDecl,
+	},
+}
+
+// dialHookVar is the variable the patched net package consults, and
+// dialHookSetter the function that sets it, which bigfoot links to under
+// the build tag bigfoot_overlay.
 const (
-	hookVar    = "bigfootDialHook"
-	hookSetter = "bigfootSetDialHook"
+	dialHookVar    = "bigfootDialHook"
+	dialHookSetter = "bigfootSetDialHook"
 )
 
 // dialHookStmt is inserted just after the opening brace of
@@ -24,7 +107,7 @@ const (
 // queries). The hook gets neither the Dialer nor anything else that would
 // make net's own values escape to the heap.
 const dialHookStmt = `
-	if h := ` + hookVar + `; h != nil {
+	if h := ` + dialHookVar + `; h != nil {
 		handled, next, c, err := h(ctx, network, address)
 		if handled {
 			return c, err
@@ -35,14 +118,14 @@ const dialHookStmt = `
 	}
 `
 
-// hookDeclFile is added to package net by the overlay. bigfoot links to
+// dialHookDecl is added to package net by the overlay. bigfoot links to
 // the setter, a function, rather than to the variable: a go:linkname
 // reference to a function that does not exist fails to link, so the build
 // tag without the overlay cannot compile a hook that net never calls
 // (whereas a linkname'd variable would be quietly defined by the linker).
 // The bare go:linkname "pushes" the symbol, which since Go 1.23 is what
 // lets a package outside the standard library link to it.
-const hookDeclFile = `// Code generated by the bigfoot command; DO NOT EDIT.
+const dialHookDecl = `// Code generated by the bigfoot command; DO NOT EDIT.
 
 package net
 
@@ -51,32 +134,128 @@ import (
 	_ "unsafe" // for go:linkname
 )
 
-// ` + hookVar + ` is consulted first thing in (*Dialer).DialContext.
-var ` + hookVar + ` func(ctx context.Context, network, address string) (handled bool, next context.Context, c Conn, err error)
+// ` + dialHookVar + ` is consulted first thing in (*Dialer).DialContext.
+var ` + dialHookVar + ` func(ctx context.Context, network, address string) (handled bool, next context.Context, c Conn, err error)
 
-// ` + hookSetter + ` is called by
-// github.com/bigfoot-go/bigfoot/internal/netdialhook to set ` + hookVar + `.
+// ` + dialHookSetter + ` is called by bigfoot, under the build tag
+// bigfoot_overlay, to set ` + dialHookVar + `.
 //
-//go:linkname ` + hookSetter + `
-func ` + hookSetter + `(h func(ctx context.Context, network, address string) (handled bool, next context.Context, c Conn, err error)) {
-	` + hookVar + ` = h
+//go:linkname ` + dialHookSetter + `
+func ` + dialHookSetter + `(h func(ctx context.Context, network, address string) (handled bool, next context.Context, c Conn, err error)) {
+	` + dialHookVar + ` = h
 }
 `
 
-// dialContextName is how error messages name the function we patch.
-const dialContextName = "net.(*Dialer).DialContext"
+// roundTripHookVar is the variable the patched net/http package consults,
+// and roundTripHookSetter the function that sets it, which bigfoot links
+// to under the build tag bigfoot_overlay.
+const (
+	roundTripHookVar    = "bigfootRoundTripHook"
+	roundTripHookSetter = "bigfootSetRoundTripHook"
+)
 
-// patchDialGo returns src, the contents of $GOROOT/src/net/dial.go, with
-// dialHookStmt inserted at the start of net.(*Dialer).DialContext. The
-// function is found by parsing, not by line numbers or text search, so
-// unrelated changes to dial.go in new Go versions do not break the patch;
-// a change to the function itself fails loudly instead of producing a
-// net package that silently ignores the hook. filename and goVersion only
-// serve error messages.
-func patchDialGo(filename string, src []byte, goVersion string) ([]byte, error) {
+// roundTripHookStmt is inserted just after the opening brace of
+// net/http.(*Transport).roundTrip, which every request through a
+// Transport reaches (http.Get, a Client, Transport.RoundTrip), before the
+// Transport sets itself up or touches the request, so that a handled
+// request has no side effects inside net/http. The hook gets the Transport
+// so that it can tell a test's own transports from the code's. Its err
+// shadows roundTrip's named result only inside the if, and is returned
+// explicitly, so the compiler accepts it and the result is the hook's.
+const roundTripHookStmt = `
+	if h := ` + roundTripHookVar + `; h != nil {
+		if handled, resp, err := h(t, req); handled {
+			return resp, err
+		}
+	}
+`
+
+// roundTripHookDecl is added to package net/http by the overlay, for the
+// reasons given at dialHookDecl.
+const roundTripHookDecl = `// Code generated by the bigfoot command; DO NOT EDIT.
+
+package http
+
+import _ "unsafe" // for go:linkname
+
+// ` + roundTripHookVar + ` is consulted first thing in (*Transport).roundTrip.
+var ` + roundTripHookVar + ` func(t *Transport, req *Request) (handled bool, resp *Response, err error)
+
+// ` + roundTripHookSetter + ` is called by bigfoot, under the build tag
+// bigfoot_overlay, to set ` + roundTripHookVar + `.
+//
+//go:linkname ` + roundTripHookSetter + `
+func ` + roundTripHookSetter + `(h func(t *Transport, req *Request) (handled bool, resp *Response, err error)) {
+	` + roundTripHookVar + ` = h
+}
+`
+
+// closeIdleHookVar is consulted first thing in
+// net/http.(*Transport).CloseIdleConnections, and closeIdleHookSetter sets
+// it. bigfoot carries a sandbox's requests on its own copies of the
+// transports they went through, so that pooled connections are never
+// shared between tests; closing a transport's idle connections must close
+// its copies' too.
+const (
+	closeIdleHookVar    = "bigfootCloseIdleHook"
+	closeIdleHookSetter = "bigfootSetCloseIdleHook"
+)
+
+// closeIdleHookStmt is inserted at the start of CloseIdleConnections; the
+// transport's own idle connections are closed after it as usual.
+const closeIdleHookStmt = `
+	if h := ` + closeIdleHookVar + `; h != nil {
+		h(t)
+	}
+`
+
+// closeIdleHookDecl is added to package net/http by the overlay, for the
+// reasons given at dialHookDecl.
+const closeIdleHookDecl = `// Code generated by the bigfoot command; DO NOT EDIT.
+
+package http
+
+import _ "unsafe" // for go:linkname
+
+// ` + closeIdleHookVar + ` is consulted first thing in (*Transport).CloseIdleConnections.
+var ` + closeIdleHookVar + ` func(t *Transport)
+
+// ` + closeIdleHookSetter + ` is called by bigfoot, under the build tag
+// bigfoot_overlay, to set ` + closeIdleHookVar + `.
+//
+//go:linkname ` + closeIdleHookSetter + `
+func ` + closeIdleHookSetter + `(h func(t *Transport)) {
+	` + closeIdleHookVar + ` = h
+}
+`
+
+// funcName is how error messages name p's function, the way the linker
+// does: net.(*Dialer).DialContext.
+func (p *hookPatch) funcName() string {
+	switch {
+	case p.Recv == "":
+		return p.Pkg + "." + p.Func
+	case p.PtrRecv:
+		return p.Pkg + ".(*" + p.Recv + ")." + p.Func
+	}
+	return p.Pkg + "." + p.Recv + "." + p.Func
+}
+
+// patchFile returns src, the contents of the file filename, with the
+// statement of each of patches inserted at the start of its function; all
+// of patches are for this one file, which is parsed once. The functions
+// are found by parsing, not by line numbers or text search, so unrelated
+// changes to the file in new Go versions do not break the patch; a change
+// to a patched function fails loudly instead. The rest of the file is
+// left byte for byte as it was. filename and goVersion only serve error
+// messages.
+func patchFile(filename string, src []byte, goVersion string, patches []hookPatch) ([]byte, error) {
 	fail := func(format string, args ...any) error {
 		return fmt.Errorf("bigfoot: cannot patch %s for Go version %s: %s; this Go version is not supported by this version of bigfoot",
 			filename, goVersion, fmt.Sprintf(format, args...))
+	}
+	if len(patches) == 0 {
+		return src, nil
 	}
 
 	fset := token.NewFileSet()
@@ -84,28 +263,55 @@ func patchDialGo(filename string, src []byte, goVersion string) ([]byte, error) 
 	if err != nil {
 		return nil, fail("parsing: %v", err)
 	}
-	if f.Name.Name != "net" {
-		return nil, fail("file is package %s, want package net", f.Name.Name)
+	if want := path.Base(patches[0].Pkg); f.Name.Name != want {
+		return nil, fail("file is package %s, want package %s", f.Name.Name, want)
 	}
-	if mentionsIdent(f, hookVar) {
-		// Patching twice would redeclare the variable; an already patched
-		// GOROOT is not something we know how to layer on top of.
-		return nil, fail("it already mentions %s", hookVar)
-	}
-	fn := findDialContext(f)
-	if fn == nil {
-		return nil, fail("function %s not found", dialContextName)
-	}
-	if err := checkDialContextSignature(fn); err != nil {
-		return nil, fail("function %s has an unexpected signature: %v", dialContextName, err)
+	for _, p := range patches {
+		if mentionsIdent(f, p.HookVar) {
+			// Patching twice would redeclare the variable; an already
+			// patched GOROOT is not something we know how to layer on.
+			return nil, fail("it already mentions %s", p.HookVar)
+		}
 	}
 
-	off := fset.File(fn.Body.Lbrace).Offset(fn.Body.Lbrace) + 1
+	type insertion struct {
+		off  int
+		stmt string
+	}
+	var ins []insertion
+	seen := map[*ast.FuncDecl]string{}
+	for _, p := range patches {
+		fn := findFunc(f, &p)
+		if fn == nil {
+			return nil, fail("function %s not found", p.funcName())
+		}
+		if fn.Body == nil {
+			return nil, fail("function %s has no body", p.funcName())
+		}
+		if err := checkSignature(fn, &p); err != nil {
+			return nil, fail("function %s has an unexpected signature: %v", p.funcName(), err)
+		}
+		if other, ok := seen[fn]; ok {
+			return nil, fail("function %s is patched for both %s and %s", p.funcName(), other, p.HookVar)
+		}
+		seen[fn] = p.HookVar
+		ins = append(ins, insertion{fset.File(fn.Body.Lbrace).Offset(fn.Body.Lbrace) + 1, p.Stmt})
+	}
+	slices.SortFunc(ins, func(a, b insertion) int { return a.off - b.off })
+
 	var out bytes.Buffer
-	out.Grow(len(src) + len(dialHookStmt))
-	out.Write(src[:off])
-	out.WriteString(dialHookStmt)
-	out.Write(src[off:])
+	n := len(src)
+	for _, in := range ins {
+		n += len(in.stmt)
+	}
+	out.Grow(n)
+	last := 0
+	for _, in := range ins {
+		out.Write(src[last:in.off])
+		out.WriteString(in.stmt)
+		last = in.off
+	}
+	out.Write(src[last:])
 
 	// The compiler would catch a broken patch too, but only deep inside a
 	// go test run with a confusing message about the standard library.
@@ -115,65 +321,97 @@ func patchDialGo(filename string, src []byte, goVersion string) ([]byte, error) 
 	return out.Bytes(), nil
 }
 
-// findDialContext returns the declaration of the method DialContext on
-// *Dialer, or nil.
-func findDialContext(f *ast.File) *ast.FuncDecl {
+// findFunc returns the declaration of p's function in f, or nil: a method
+// only if its receiver has p's type and pointerness, a plain function only
+// if p names no receiver type.
+func findFunc(f *ast.File, p *hookPatch) *ast.FuncDecl {
 	for _, d := range f.Decls {
 		fn, ok := d.(*ast.FuncDecl)
-		if !ok || fn.Name.Name != "DialContext" || fn.Recv == nil || len(fn.Recv.List) != 1 || fn.Body == nil {
+		if !ok || fn.Name.Name != p.Func {
 			continue
 		}
-		star, ok := fn.Recv.List[0].Type.(*ast.StarExpr)
-		if !ok {
+		if fn.Recv == nil || len(fn.Recv.List) != 1 {
+			if p.Recv == "" && fn.Recv == nil {
+				return fn
+			}
 			continue
 		}
-		if id, ok := star.X.(*ast.Ident); ok && id.Name == "Dialer" {
+		typ := fn.Recv.List[0].Type
+		star, isPtr := typ.(*ast.StarExpr)
+		if isPtr {
+			typ = star.X
+		}
+		if id, ok := typ.(*ast.Ident); ok && id.Name == p.Recv && isPtr == p.PtrRecv {
 			return fn
 		}
 	}
 	return nil
 }
 
-// checkDialContextSignature makes sure dialHookStmt fits the function: it
-// refers to the parameters by name and returns (Conn, error).
-func checkDialContextSignature(fn *ast.FuncDecl) error {
-	var names []string
-	var types []string
-	for _, p := range fn.Type.Params.List {
-		for _, n := range p.Names {
-			names = append(names, n.Name)
-			types = append(types, typeString(p.Type))
+// checkSignature makes sure p.Stmt fits fn: the receiver and parameters
+// have the names it uses and the types it expects, and the results have
+// the types it returns.
+func checkSignature(fn *ast.FuncDecl, p *hookPatch) error {
+	if p.RecvName != "" {
+		got := "_"
+		if names := fn.Recv.List[0].Names; len(names) == 1 {
+			got = names[0].Name
+		}
+		if got != p.RecvName {
+			return fmt.Errorf("receiver is named %s, want %s", got, p.RecvName)
 		}
 	}
-	if fmt.Sprint(names) != "[ctx network address]" || fmt.Sprint(types) != "[context.Context string string]" {
-		return fmt.Errorf("parameters are %v %v, want (ctx context.Context, network, address string)", names, types)
+
+	// types.ExprString prints a type as gofmt does, which is how the
+	// table writes them.
+	var names, typs []string
+	for _, f := range fn.Type.Params.List {
+		typ := types.ExprString(f.Type)
+		if len(f.Names) == 0 {
+			names, typs = append(names, "_"), append(typs, typ)
+		}
+		for _, n := range f.Names {
+			names, typs = append(names, n.Name), append(typs, typ)
+		}
 	}
+	var wantNames, wantTypes []string
+	for _, w := range p.Params {
+		wantNames, wantTypes = append(wantNames, w.Name), append(wantTypes, w.Type)
+	}
+	if !slices.Equal(names, wantNames) || !slices.Equal(typs, wantTypes) {
+		return fmt.Errorf("parameters are %v %v, want (%s)", names, typs, paramList(p.Params))
+	}
+
 	var results []string
 	if fn.Type.Results != nil {
 		for _, r := range fn.Type.Results.List {
-			n := max(len(r.Names), 1)
-			for range n {
-				results = append(results, typeString(r.Type))
+			typ := types.ExprString(r.Type)
+			for range max(len(r.Names), 1) {
+				results = append(results, typ)
 			}
 		}
 	}
-	if fmt.Sprint(results) != "[Conn error]" {
-		return fmt.Errorf("results are %v, want (Conn, error)", results)
+	if !slices.Equal(results, p.Results) {
+		return fmt.Errorf("results are %v, want (%s)", results, strings.Join(p.Results, ", "))
 	}
 	return nil
 }
 
-// typeString renders the simple type expressions found in the signature.
-func typeString(e ast.Expr) string {
-	switch t := e.(type) {
-	case *ast.Ident:
-		return t.Name
-	case *ast.SelectorExpr:
-		return typeString(t.X) + "." + t.Sel.Name
-	case *ast.StarExpr:
-		return "*" + typeString(t.X)
+// paramList renders params as Go writes them, with a type shared by
+// consecutive parameters given once: "ctx context.Context, network,
+// address string".
+func paramList(params []param) string {
+	var b strings.Builder
+	for i, p := range params {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(p.Name)
+		if i+1 == len(params) || params[i+1].Type != p.Type {
+			b.WriteString(" " + p.Type)
+		}
 	}
-	return fmt.Sprintf("%T", e)
+	return b.String()
 }
 
 // mentionsIdent reports whether name occurs as an identifier anywhere in f.

@@ -1,5 +1,6 @@
-// Command dialprog checks that every way of dialing reaches the hook
-// installed through netdialhook. TestOverlayIntercepts copies it into a
+// Command dialprog checks that every way of dialing reaches the dial hook
+// point that package guard owns, through a claimant registered the way a
+// plugin registers one. TestOverlayIntercepts copies it into a
 // scratch module and runs it with and without the bigfoot overlay.
 package main
 
@@ -16,7 +17,8 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/bigfoot-go/bigfoot/internal/netdialhook"
+	"github.com/bigfoot-go/bigfoot/core"
+	"github.com/bigfoot-go/bigfoot/guard"
 )
 
 // fakeAddr does not resolve (.invalid is reserved), so a dial that
@@ -24,22 +26,25 @@ import (
 const fakeAddr = "example.invalid:80"
 
 var (
-	calls     atomic.Int32 // every call of the hook
-	hits      atomic.Int32 // calls the hook handled
-	installed = netdialhook.Install(hook)
+	calls atomic.Int32 // every call of the claimant
+	hits  atomic.Int32 // calls the claimant answered
 )
 
-// hook answers dials to fakeAddr with an in-memory HTTP server and lets
+func init() {
+	guard.ClaimDial(guard.DialClaim{Name: "dialprog", Layer: guard.LayerProtocol, Claim: claim})
+}
+
+// claim answers dials to fakeAddr with an in-memory HTTP server and lets
 // all others through.
-func hook(ctx context.Context, network, address string) (bool, context.Context, net.Conn, error) {
+func claim(ctx context.Context, v *core.Verifier, network, address string) (guard.Decision, net.Conn, error) {
 	calls.Add(1)
 	if address != fakeAddr {
-		return false, nil, nil, nil
+		return guard.LetThrough, nil, nil
 	}
 	hits.Add(1)
 	client, server := net.Pipe()
 	go serveOne(server)
-	return true, nil, client, nil
+	return guard.Answer, client, nil
 }
 
 // serveOne answers one HTTP request with a body naming the request path.
@@ -57,15 +62,21 @@ func main() {
 	wantAvailable := flag.Bool("want-available", true, "whether the overlay is expected")
 	flag.Parse()
 
-	fmt.Printf("available=%v installed=%v\n", netdialhook.Available(), installed)
-	if netdialhook.Available() != *wantAvailable || installed != *wantAvailable {
-		fail("Available/Install disagree with -want-available=%v", *wantAvailable)
+	fmt.Printf("available=%v installed=%v\n", guard.Transparent(), guard.Transparent())
+	if guard.Transparent() != *wantAvailable {
+		fail("guard.Transparent disagrees with -want-available=%v", *wantAvailable)
 	}
 	if !*wantAvailable {
 		// Without the hook the dials below would go to the real resolver.
 		return
 	}
+	// Claimants decide the dials of an open sandbox.
+	core.New(nil).Sandbox(dialAll)
+	fmt.Println("PASS")
+}
 
+// dialAll dials in every way, inside the sandbox.
+func dialAll() {
 	dialers := []struct {
 		name string
 		dial func() (net.Conn, error)
@@ -133,7 +144,6 @@ func main() {
 		fail("unhandled dial: read %q, want %q", got, "real")
 	}
 	fmt.Println("unhandled dial: ok")
-	fmt.Println("PASS")
 }
 
 func checkBody(name string, resp *http.Response, want string) {

@@ -4,17 +4,17 @@ import (
 	"testing"
 
 	"github.com/bigfoot-go/bigfoot"
-	"github.com/bigfoot-go/bigfoot/internal/netdialhook"
+	"github.com/bigfoot-go/bigfoot/guard"
 )
 
 func TestAvailable(t *testing.T) {
-	if !netdialhook.Available() {
+	if !guard.Transparent() {
 		t.Fatal("not built with the bigfoot overlay")
 	}
 }
 
 func TestNetDialScripted(t *testing.T) {
-	if !netdialhook.Available() {
+	if !guard.Transparent() {
 		t.Fatal("not built with the bigfoot overlay")
 	}
 	bf := bigfoot.New(t)

@@ -7,7 +7,7 @@ import (
 	"flag"
 	"testing"
 
-	"github.com/bigfoot-go/bigfoot/internal/netdialhook"
+	"github.com/bigfoot-go/bigfoot/guard"
 )
 
 var word = flag.String("word", "", "set through -args")
@@ -17,7 +17,7 @@ func TestPass(t *testing.T) { t.Log("TestPass ran") }
 func TestFail(t *testing.T) { t.Fatal("boom from TestFail") }
 
 func TestAvailable(t *testing.T) {
-	if !netdialhook.Available() {
+	if !guard.Transparent() {
 		t.Fatal("not built with the bigfoot overlay")
 	}
 }
