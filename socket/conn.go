@@ -54,13 +54,13 @@ func (e *SendCountError) Error() string {
 }
 
 var (
-	recvCall  = []string{StepRecv}
+	recvCall = []string{StepRecv}
 	// readsPastScript is the fix for a Read that waits for a close nothing else makes.
 	readsPastScript = "the code reads more than the script gives; add a recv before close"
-	closed    = []string{"closed"}
-	writeCall = []string{StepSendall, StepSend}
-	closeCall = []string{StepClose}
-	patient   = []string{StepClose}
+	closed          = []string{"closed"}
+	writeCall       = []string{StepSendall, StepSend}
+	closeCall       = []string{StepClose}
+	patient         = []string{StepClose}
 )
 
 // conn is a scripted net.Conn. Its methods are safe for concurrent use, as

@@ -15,8 +15,8 @@ import (
 	"time"
 
 	"github.com/bigfoot-go/bigfoot"
-	"github.com/bigfoot-go/bigfoot/core"
 	"github.com/bigfoot-go/bigfoot/bftest"
+	"github.com/bigfoot-go/bigfoot/core"
 	"github.com/bigfoot-go/bigfoot/guard"
 	"github.com/bigfoot-go/bigfoot/socket"
 )

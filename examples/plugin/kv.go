@@ -29,7 +29,9 @@ var ErrNotFound = errors.New("kv: not found")
 
 // Get is the source of Get interactions, for bf.AssertInteraction.
 var Get = &core.Source{Plugin: "kv", Name: "get", Fields: []string{"key", "value"}, GoExpr: "kv.Get",
-	Hint: func(v []core.Value) string { return "kv.For(bf).AssertGet(" + v[0].GoString() + ", " + v[1].GoString() + ")" }}
+	Hint: func(v []core.Value) string {
+		return "kv.For(bf).AssertGet(" + v[0].GoString() + ", " + v[1].GoString() + ")"
+	}}
 
 // Plugin is the kv fake of one verifier.
 type Plugin struct {
