@@ -50,7 +50,8 @@ type StepSpec struct {
 	// Check reports whether returns fits the step.
 	Check func(returns any) bool
 	// Copy, if set, returns a copy of returns that the caller can no
-	// longer change; without it a []byte is copied and other values kept.
+	// longer change; without it a []byte is copied (see Step.Bytes) and
+	// other values kept.
 	Copy func(returns any) any
 }
 
@@ -72,12 +73,19 @@ type Step struct {
 	Err      error // when set, the call returns this error instead (bigfoot.Raises)
 	Optional bool  // may be passed over, and is not required at verification
 
-	pc   uintptr // where Expect was called; turned into file:line only on failure
-	used bool
+	pc       uintptr // where Expect was called; turned into file:line only on failure
+	used     bool
+	bytes    []byte // the copy of a []byte Returns, see Bytes
+	hasBytes bool
 }
 
 // Site returns the file:line where the step was registered.
 func (st *Step) Site() string { return SiteOf(st.pc) }
+
+// Bytes returns the step's copy of a []byte returns value, made when the
+// step was registered: later changes to the caller's slice do not reach
+// it. Plugins read scripted bytes with it rather than from Returns.
+func (st *Step) Bytes() ([]byte, bool) { return st.bytes, st.hasBytes }
 
 // StepOption modifies a step registered with Expect; see Raises and
 // Optional. It is a small value, not a function, so that passing options
@@ -106,15 +114,37 @@ func ApplyOptions(opts []StepOption) (raises error, optional bool) {
 	return raises, optional
 }
 
-func copyReturns(sp *StepSpec, x any) any {
+// keepReturns stores returns in st as the step keeps it: a copy the
+// caller can no longer change. A []byte is copied into the verifier's arena
+// and kept as st.bytes (Step.Bytes), so that scripting bytes costs no
+// allocation of its own; Returns keeps the caller's value for its type.
+func (v *Verifier) keepReturns(st *Step, sp *StepSpec, x any) {
 	if sp.Copy != nil {
-		return sp.Copy(x)
+		st.Returns = sp.Copy(x)
+		return
 	}
+	st.Returns = x
 	if b, ok := x.([]byte); ok && b != nil {
+		st.bytes, st.hasBytes = v.copyBytes(b), true
+	}
+}
+
+// copyBytes copies b into the arena, which grows in chunks.
+func (v *Verifier) copyBytes(b []byte) []byte {
+	if len(b) > arenaChunk/4 {
 		return append([]byte{}, b...)
 	}
-	return x
+	v.arenaMu.Lock()
+	defer v.arenaMu.Unlock()
+	if cap(v.arena)-len(v.arena) < len(b) {
+		v.arena = make([]byte, 0, arenaChunk)
+	}
+	start := len(v.arena)
+	v.arena = append(v.arena, b...)
+	return v.arena[start:len(v.arena):len(v.arena)]
 }
+
+const arenaChunk = 4096
 
 // Sessions hands a plugin's scripted sessions to connections in the order
 // the test registered them.
@@ -215,7 +245,7 @@ func (s *Session) add(name string, returns any, pc uintptr, opts []StepOption) e
 			Fix: "Expect(" + strconv.Quote(name) + ", " + sp.Example + ")"}
 	}
 	if st.Err == nil {
-		st.Returns = copyReturns(sp, returns)
+		s.v.keepReturns(&st, sp, returns)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -328,9 +358,25 @@ type Call struct {
 	Quiet []string
 	// On describes the connection, for messages (e.g. "tcp 127.0.0.1:9999").
 	On interface{ String() string }
-	// Detail, if set, describes what the call carries (the bytes written),
-	// for messages; it runs only on failure.
-	Detail func() string
+	// Op, Size and Data describe the call for messages, rendered only on
+	// failure: "Write of 5 bytes []byte("hello")" (Data set) or
+	// "Read(len 4096)" (Size set). A closure would cost an allocation per call.
+	Op   string
+	Size int
+	Data []byte
+}
+
+// detail renders what the call carried, for messages.
+func (c *Call) detail() string {
+	switch {
+	case c.Op == "":
+		return ""
+	case c.Data != nil:
+		return c.Op + " of " + strconv.Itoa(len(c.Data)) + " bytes " + Bytes(c.Data).GoString()
+	case c.Size > 0:
+		return c.Op + "(len " + strconv.Itoa(c.Size) + ")"
+	}
+	return c.Op
 }
 
 // Interrupted is returned by Take when a call that was waiting ended without
@@ -555,9 +601,7 @@ func (s *Session) mismatchErr(c *Call, blocker int, why string) error {
 	if c.On != nil {
 		e.On = c.On.String()
 	}
-	if c.Detail != nil {
-		e.Detail = c.Detail()
-	}
+	e.Detail = c.detail()
 	return e
 }
 
@@ -567,8 +611,8 @@ func (s *Session) exhausted(c *Call) error {
 	if c.On != nil {
 		on = "on " + c.On.String()
 	}
-	if c.Detail != nil {
-		on += " " + c.Detail()
+	if d := c.detail(); d != "" {
+		on += " " + d
 	}
 	return &UnmockedInteractionError{
 		Plugin: s.spec.Plugin, Step: c.Accept[0], Call: strings.TrimSpace(on),

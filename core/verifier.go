@@ -52,6 +52,9 @@ type Verifier struct {
 	onVerify []func() error
 	verified bool
 
+	arenaMu sync.Mutex // guards arena
+	arena   []byte     // copies of scripted bytes (Step.Bytes)
+
 	anyOrder   int                           // depth of InAnyOrder blocks (test goroutine only)
 	sandboxes  atomic.Int32                  // open Sandbox calls; changed under registry.mu
 	labels     atomic.Pointer[sandboxLabels] // made by the first Sandbox call

@@ -145,13 +145,12 @@ func (c *conn) Read(b []byte) (int, error) {
 	}
 	var data []byte
 	call := core.Call{Accept: recvCall, Wait: true, Patient: patient, PatientFix: readsPastScript, Quiet: closed,
-		Stall: c.stall(), Deadline: &c.readDeadline, On: c,
-		Detail: func() string { return "Read(len " + strconv.Itoa(len(b)) + ")" }}
+		Stall: c.stall(), Deadline: &c.readDeadline, On: c, Op: "Read", Size: len(b)}
 	st, err := c.s.Take(&call, func(st *core.Step) error {
 		if st.Err == nil {
 			switch r := st.Returns.(type) {
 			case []byte:
-				data = r
+				data, _ = st.Bytes()
 			case func([]byte) []byte:
 				// The reply is computed from what was written; it is what
 				// gets recorded, and the code cannot change it later.
@@ -187,8 +186,7 @@ func (c *conn) Write(b []byte) (int, error) {
 	if len(b) == 0 {
 		return 0, nil
 	}
-	call := core.Call{Accept: writeCall, Deadline: &c.writeDeadline, On: c,
-		Detail: func() string { return "Write of " + strconv.Itoa(len(b)) + " bytes " + core.Bytes(b).GoString() }}
+	call := core.Call{Accept: writeCall, Deadline: &c.writeDeadline, On: c, Op: "Write", Data: b}
 	st, err := c.s.Take(&call, func(st *core.Step) error {
 		src := Sendall
 		if st.Name == StepSend {
