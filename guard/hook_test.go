@@ -26,38 +26,42 @@ func TestTransparentFollowsTag(t *testing.T) {
 	}
 }
 
+// The claimants of TestDialRouting, registered once (tests may run again
+// with -count); they decide only dials whose context carries the marker.
+type routingMarker struct{}
+
+var routingHigh, routingLow = &net.TCPConn{}, &net.TCPConn{}
+
+func init() {
+	ClaimDial(DialClaim{Name: "test-high", Layer: LayerProtocol + 1, Claim: func(ctx context.Context, v *core.Verifier, network, address string) (Decision, net.Conn, error) {
+		if ctx.Value(routingMarker{}) == nil || address != "high.invalid:1" {
+			return Pass, nil, nil
+		}
+		return Answer, routingHigh, nil
+	}})
+	ClaimDial(DialClaim{Name: "test-low", Layer: LayerSocket - 1, Claim: func(ctx context.Context, v *core.Verifier, network, address string) (Decision, net.Conn, error) {
+		if ctx.Value(routingMarker{}) == nil {
+			return Pass, nil, nil
+		}
+		return Answer, routingLow, nil
+	}})
+}
+
 // TestDialRouting drives Dial, the routing behind the dial hook, directly:
 // with claimants of two layers, the higher answers what it claims and the
 // lower the rest; a dial of a closed sandbox is refused naming its test; a
 // dial of no sandbox meets the firewall. It runs without the overlay.
 func TestDialRouting(t *testing.T) {
 	resetFirewall(t)
-	hi, lo := &net.TCPConn{}, &net.TCPConn{}
-	type marker struct{}
-	ClaimDial(DialClaim{Name: "test-high", Layer: LayerProtocol + 1, Claim: func(ctx context.Context, v *core.Verifier, network, address string) (Decision, net.Conn, error) {
-		if ctx.Value(marker{}) == nil {
-			return Pass, nil, nil
-		}
-		if address == "high.invalid:1" {
-			return Answer, hi, nil
-		}
-		return Pass, nil, nil
-	}})
-	ClaimDial(DialClaim{Name: "test-low", Layer: LayerSocket - 1, Claim: func(ctx context.Context, v *core.Verifier, network, address string) (Decision, net.Conn, error) {
-		if ctx.Value(marker{}) == nil {
-			return Pass, nil, nil
-		}
-		return Answer, lo, nil
-	}})
-	ctx := context.WithValue(context.Background(), marker{}, true)
+	ctx := context.WithValue(context.Background(), routingMarker{}, true)
 
 	ft := bftest.New(t)
 	v := core.New(ft)
 	v.Sandbox(func() {
-		if d, c, _ := Dial(ctx, "tcp", "high.invalid:1"); d != Answer || c != hi {
+		if d, c, _ := Dial(ctx, "tcp", "high.invalid:1"); d != Answer || c != routingHigh {
 			t.Errorf("high layer's address: %v %v", d, c)
 		}
-		if d, c, _ := Dial(ctx, "tcp", "other.invalid:1"); d != Answer || c != lo {
+		if d, c, _ := Dial(ctx, "tcp", "other.invalid:1"); d != Answer || c != routingLow {
 			t.Errorf("other address: %v %v, want the low layer's answer", d, c)
 		}
 	})
