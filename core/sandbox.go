@@ -30,9 +30,8 @@ const sandboxLabel = "bigfoot.sandbox"
 // that its leftover goroutines' calls are refused as post-sandbox calls
 // rather than taken for someone else's.
 var registry struct {
-	mu      sync.RWMutex // guards byLabel and byID
+	mu      sync.RWMutex // guards byLabel
 	byLabel map[unsafe.Pointer]*sandboxEntry
-	byID    map[string]*sandboxEntry
 	open    atomic.Int32 // verifiers with a sandbox open
 	nextID  atomic.Uint64
 }
@@ -84,14 +83,12 @@ func enterSandbox(v *Verifier) {
 	}
 	if registry.byLabel == nil {
 		registry.byLabel = map[unsafe.Pointer]*sandboxEntry{}
-		registry.byID = map[string]*sandboxEntry{}
 	}
 	l := v.labels.Load()
 	e := registry.byLabel[l.label]
 	if e == nil {
 		e = &sandboxEntry{name: v.Name(), weak: weak.Make(v)}
 		registry.byLabel[l.label] = e
-		registry.byID[l.id] = e
 	}
 	e.open = v
 	registry.open.Add(1)
@@ -140,22 +137,32 @@ func (o Owner) Found() bool { return o.Name != "" }
 
 // SandboxOwner finds the sandbox a call made by the calling goroutine with
 // ctx provably belongs to: the sandbox that goroutine (or any goroutine that
-// started it) entered, else the one ctx carries (WithSandbox, or a context
-// made inside the sandbox by pprof.Do). A call tied to neither belongs to
-// no sandbox: it is never guessed. With no sandbox ever entered in the
-// process it costs a context lookup, one atomic load and no lock.
+// started it) entered, else the one ctx carries (WithSandbox). A call tied
+// to neither belongs to no sandbox: it is never guessed.
 func SandboxOwner(ctx context.Context) Owner {
+	label := runtime_getProfLabel()
 	var carried *Verifier
 	if ctx != nil {
 		carried, _ = ctx.Value(sandboxKey{}).(*Verifier)
 	}
-	if registry.nextID.Load() == 0 {
-		if carried != nil { // a verifier that has not entered a sandbox yet
-			return Owner{Verifier: carried, Name: carried.Name(), Via: "context"}
-		}
+	if label == nil && carried == nil {
 		return Owner{}
 	}
-	label := runtime_getProfLabel()
+	return ownerOf(label, carried)
+}
+
+// Unowned reports, without locking, that a call made by the calling
+// goroutine with ctx belongs to no sandbox: the goroutine has no profiler
+// labels and ctx carries no verifier. It is the fast path of every hook
+// outside sandboxes; when it reports false, SandboxOwner decides.
+func Unowned(ctx context.Context) bool {
+	if runtime_getProfLabel() != nil {
+		return false
+	}
+	return ctx == nil || ctx.Value(sandboxKey{}) == nil
+}
+
+func ownerOf(label unsafe.Pointer, carried *Verifier) Owner {
 	registry.mu.RLock()
 	defer registry.mu.RUnlock()
 	if label != nil {
@@ -169,14 +176,8 @@ func SandboxOwner(ctx context.Context) Owner {
 				return e.owner("context")
 			}
 		}
+		// A verifier that has not entered a sandbox yet.
 		return Owner{Verifier: carried, Name: carried.Name(), Via: "context"}
-	}
-	if ctx != nil {
-		if id, ok := pprof.Label(ctx, sandboxLabel); ok {
-			if e := registry.byID[id]; e != nil {
-				return e.owner("context")
-			}
-		}
 	}
 	return Owner{}
 }
@@ -198,7 +199,7 @@ func OpenSandboxes() []string {
 	registry.mu.RLock()
 	defer registry.mu.RUnlock()
 	var out []string
-	for _, e := range registry.byID {
+	for _, e := range registry.byLabel {
 		if e.open != nil {
 			out = append(out, e.name)
 		}
