@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# The README's test command: every test of the project, in three parts.
+#   1. seam mode: the core module under plain `go test -race`;
+#   2. transparent mode: the core module again under the bigfoot overlay
+#      (.ci/transparent.sh: `bigfoot vet` and `bigfoot test -race`, with
+#      ./transparent in a loopback-only network namespace);
+#   3. the modules with third-party clients and comparisons (integration/*,
+#      bench/*): go vet, then go test -race, plain and under the overlay.
+# Fails on the first failure.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+
+echo "== 1. seam mode: go test -race -count=1 ./..."
+go test -race -count=1 ./...
+
+echo "== 2. transparent mode: bigfoot vet and bigfoot test -race -count=1 ./..."
+bash .ci/transparent.sh
+
+echo "== 3. modules with third-party clients"
+for mod in $(find integration bench -name go.mod -not -path '*/testdata/*' 2>/dev/null | sort); do
+  dir=$(dirname "$mod")
+  echo "-- $dir"
+  (
+    cd "$dir"
+    go vet ./...
+    go test -race -count=1 ./...
+    go run "$root/cmd/bigfoot" test -race -count=1 ./...
+  )
+done
