@@ -149,3 +149,14 @@ func TestCallSiteIsTheTestsLine(t *testing.T) {
 		t.Errorf("CallSite = %q, want this file", site)
 	}
 }
+
+func TestCapturedStackNamesTheCaller(t *testing.T) {
+	var st core.Stack
+	func() { st = core.CaptureStack() }()
+	if site := st.Site(); !strings.Contains(site, "kit_test.go:") {
+		t.Errorf("Stack.Site = %q, want this file", site)
+	}
+	if n := testing.AllocsPerRun(100, func() { st = core.CaptureStack() }); n != 0 {
+		t.Errorf("CaptureStack allocates %v times", n)
+	}
+}

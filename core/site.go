@@ -63,8 +63,34 @@ func RegisterPackages(paths ...string) {
 // the standard library. It is "" when there is none (net/http's own
 // goroutines). Only failure paths pay for it.
 func CallSite() string {
-	var pcs [64]uintptr
-	frames := runtime.CallersFrames(pcs[:runtime.Callers(2, pcs[:])])
+	var st Stack
+	st.n = runtime.Callers(3, st.pcs[:])
+	return st.Site()
+}
+
+// Stack is a call stack kept for a failure reported later (a response body
+// never closed, reported when the sandbox ends): program counters in a
+// fixed array, captured without allocating, turned into file:line by Site
+// only when the failure is printed.
+type Stack struct {
+	pcs [32]uintptr
+	n   int
+}
+
+// CaptureStack returns the stack of its caller.
+func CaptureStack() Stack {
+	var st Stack
+	st.n = runtime.Callers(2, st.pcs[:])
+	return st
+}
+
+// Site returns file:line of the frame that made the call, chosen as
+// CallSite chooses it, or "".
+func (st *Stack) Site() string {
+	if st.n == 0 {
+		return ""
+	}
+	frames := runtime.CallersFrames(st.pcs[:st.n])
 	mod := mainModulePath()
 	ours := *ourPackages.Load()
 	fallback := ""
