@@ -73,7 +73,7 @@ func CallSite() string {
 // fixed array, captured without allocating, turned into file:line by Site
 // only when the failure is printed.
 type Stack struct {
-	pcs [32]uintptr
+	pcs [24]uintptr // enough to get from a plugin through a client library (net/http's Client) to the code
 	n   int
 }
 
