@@ -25,6 +25,7 @@ type Queue struct {
 	mu      sync.Mutex
 	byKey   map[string]*entryList
 	matched []*Entry // entries with a Match function, in registration order
+	mhead   int      // matched[:mhead] are all used: Take starts past them
 	all     []*Entry
 	seq     uint64
 }
@@ -45,8 +46,11 @@ type Entry struct {
 	Err      error          // when set, the call returns this error (bigfoot.Raises)
 	Optional bool           // may stay unused
 	// Script renders the entry as the Go code that registered it, for
-	// messages, e.g. `bf.HTTP().Expect("GET", "https://x/1", ...)`.
+	// messages, e.g. `bf.HTTP().Expect("GET", "https://x/1", ...)`; or
+	// Render does, only when a message needs it (formatting on every Add
+	// would cost the pass path).
 	Script string
+	Render func() string
 
 	seq  uint64
 	pc   uintptr
@@ -55,6 +59,14 @@ type Entry struct {
 
 // Site returns the file:line where the entry was registered.
 func (e *Entry) Site() string { return SiteOf(e.pc) }
+
+// ScriptText returns Script, or what Render renders.
+func (e *Entry) ScriptText() string {
+	if e.Script == "" && e.Render != nil {
+		return e.Render()
+	}
+	return e.Script
+}
 
 type entryList struct {
 	items []*Entry
@@ -130,7 +142,10 @@ func (q *Queue) Take(key string, call any, record func(*Entry) error) (ent *Entr
 			best = l.items[l.head]
 		}
 	}
-	for _, e := range q.matched {
+	for q.mhead < len(q.matched) && q.matched[q.mhead].used {
+		q.mhead++
+	}
+	for _, e := range q.matched[q.mhead:] {
 		if best != nil && e.seq > best.seq {
 			break
 		}
@@ -187,7 +202,7 @@ func (q *Queue) Pending(limit int) ([]*Entry, int) {
 func (q *Queue) finish() ([]UnusedStep, string) {
 	var out []UnusedStep
 	for _, e := range q.Unused() {
-		out = append(out, UnusedStep{Plugin: q.spec.Plugin, Step: e.Key, Site: e.Site(), Script: e.Script})
+		out = append(out, UnusedStep{Plugin: q.spec.Plugin, Step: e.Key, Site: e.Site(), Script: e.ScriptText()})
 	}
 	return out, ""
 }

@@ -1,6 +1,7 @@
 package core
 
 import (
+	"path"
 	"reflect"
 	"runtime"
 	"runtime/debug"
@@ -17,10 +18,14 @@ import (
 // package paths that are theirs, and the standard library and other
 // modules' frames are passed over in favour of the main module's.
 
-// ourPackages holds the registered package paths, as an immutable set
-// replaced on every registration: CallSite reads it without locking.
+// ourPackages holds the registered package paths, and ourDirs the
+// directories of the files that registered them, as immutable sets replaced
+// on every registration: CallSite reads them without locking. Directories
+// matter because a closure of a plugin inlined into a test's function bears
+// the test's package in its symbol name but the plugin's file.
 var (
 	ourPackages   atomic.Pointer[map[string]bool]
+	ourDirs       atomic.Pointer[map[string]bool]
 	registerMu    sync.Mutex // serializes RegisterPackages
 	mainModule    string     // the module under test, from the build info
 	mainModuleSet sync.Once
@@ -42,18 +47,28 @@ func init() {
 // sites pass over their frames. A plugin calls it once, in init, with its
 // import path.
 func RegisterPackages(paths ...string) {
+	_, file, _, _ := runtime.Caller(1)
 	registerMu.Lock()
 	defer registerMu.Unlock()
-	next := map[string]bool{}
+	next, dirs := map[string]bool{}, map[string]bool{}
 	if old := ourPackages.Load(); old != nil {
 		for k := range *old {
 			next[k] = true
 		}
 	}
+	if old := ourDirs.Load(); old != nil {
+		for k := range *old {
+			dirs[k] = true
+		}
+	}
 	for _, p := range paths {
 		next[p] = true
 	}
+	if file != "" {
+		dirs[path.Dir(file)] = true
+	}
 	ourPackages.Store(&next)
+	ourDirs.Store(&dirs)
 }
 
 // CallSite returns file:line of the frame that made the current call, seen
@@ -92,7 +107,7 @@ func (st *Stack) Site() string {
 	}
 	frames := runtime.CallersFrames(st.pcs[:st.n])
 	mod := mainModulePath()
-	ours := *ourPackages.Load()
+	ours, dirs := *ourPackages.Load(), *ourDirs.Load()
 	fallback := ""
 	for {
 		f, more := frames.Next()
@@ -102,7 +117,7 @@ func (st *Stack) Site() string {
 			switch {
 			case strings.HasSuffix(f.File, "_test.go"):
 				return site
-			case ours[pkg] || isStd(f.File, pkg):
+			case ours[pkg] || dirs[path.Dir(f.File)] || isStd(f.File, pkg):
 			case mod != "" && (pkg == mod || strings.HasPrefix(pkg, mod+"/")):
 				return site
 			case fallback == "":

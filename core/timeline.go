@@ -21,6 +21,10 @@ type Source struct {
 	// interaction with these values, e.g. `bf.Socket().AssertSendall([]byte("x"))`.
 	// It must return Go code that compiles.
 	Hint func(values []Value) string
+	// Describe, if set, renders the values for the one-line description of
+	// an interaction in messages (the unasserted timeline), e.g. a header
+	// as its keys and values; without it each value's GoString is shown.
+	Describe func(values []Value) string
 }
 
 // Expr returns how Go code names the source.
@@ -68,6 +72,11 @@ func describe(src *Source, values []Value) string {
 	b.WriteString(src.Plugin)
 	b.WriteByte(' ')
 	b.WriteString(src.Name)
+	if src.Describe != nil && len(values) == len(src.Fields) {
+		b.WriteByte(' ')
+		b.WriteString(src.Describe(values))
+		return b.String()
+	}
 	for i, f := range src.Fields {
 		b.WriteByte(' ')
 		b.WriteString(f)

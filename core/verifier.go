@@ -201,8 +201,10 @@ func (v *Verifier) OnSandboxExit(fn func()) {
 	v.onExit = append(v.onExit, fn)
 }
 
-// OnVerify registers fn to run in VerifyAll; the error it returns joins
-// what VerifyAll returns and, at cleanup, fails the test.
+// OnVerify registers fn to run in VerifyAll, before the scripts are checked
+// for unused steps (so a hook may still fill in what their messages show);
+// the error it returns joins what VerifyAll returns and, at cleanup, fails
+// the test.
 func (v *Verifier) OnVerify(fn func() error) {
 	v.mu.Lock()
 	defer v.mu.Unlock()

@@ -22,6 +22,10 @@ func roundTripHook(t *http.Transport, req *http.Request) (bool, *http.Response, 
 		return false, nil, nil // a sandbox's own copy: carry on
 	}
 	owner := core.SandboxOwner(req.Context())
+	if owner.Closed {
+		// Refused at the request's own layer, not at the dial beneath it.
+		return true, nil, PostSandbox(owner, "http", req.Method+" "+req.URL.Redacted())
+	}
 	if !owner.Open {
 		return false, nil, nil
 	}
