@@ -62,6 +62,7 @@ type StrictVerifier struct {
 // t.Cleanup.
 func New(t TestingT) *StrictVerifier {
 	t.Helper()
+	noteFirewallInactive(t) // once per test binary built without the overlay
 	bf := &StrictVerifier{v: core.New(t)}
 	t.Cleanup(bf.v.VerifyAtCleanup)
 	return bf

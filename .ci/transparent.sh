@@ -8,7 +8,9 @@
 #
 # ./transparent dials addresses outside the machine on purpose, so it runs
 # itself inside a network namespace with loopback alone ('unshare -n' from
-# util-linux, 'ip' from iproute2) and fails where it cannot make one.
+# util-linux, 'ip' from iproute2) and fails where it cannot make one; its
+# proof of the firewall (entrypoints_test.go) gives that namespace's
+# loopback an extra address to stand for the outside, with 'ip addr'.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -25,3 +27,11 @@ fi
 
 go run ./cmd/bigfoot vet ./...
 go run ./cmd/bigfoot test -race -count=1 ./...
+
+# The transparent suites once more with -isolate (FIREWALL.md): each test
+# binary in a network namespace of its own with loopback alone, made by the
+# bigfoot command itself (root here; elsewhere unprivileged user
+# namespaces), so that what the firewall in package net cannot see (raw
+# syscalls, cgo, child processes) cannot leave either. It fails, never
+# falls back, where no namespace can be made.
+go run ./cmd/bigfoot test -isolate -race -count=1 ./transparent/... ./examples/transparent/...

@@ -1,19 +1,26 @@
 package guard
 
 import (
+	"errors"
+	"io/fs"
 	"net"
 	"net/netip"
+	"os"
 	"strconv"
 	"strings"
+	"sync"
+	"time"
 )
 
 // DialRules is a parsed list of address rules, as the firewall and the
 // socket plugin's PassThrough take them. A rule is one of:
 //
 //	"*"                  every address
-//	"loopback"           127.0.0.0/8, ::1, "localhost" (and *.localhost), and
-//	                     the local system as an empty or unspecified host
-//	                     (":8080", "0.0.0.0:8080", "[::]:8080")
+//	"loopback"           127.0.0.0/8, ::1, the name "localhost" when this
+//	                     machine resolves it to loopback without asking a
+//	                     nameserver (see below), and the local system as an
+//	                     empty or unspecified host (":8080", "0.0.0.0:8080",
+//	                     "[::]:8080")
 //	"unix"               unix, unixgram and unixpacket sockets
 //	"10.0.0.0/8"         an IP prefix (CIDR), any port
 //	"10.1.2.3", "::1"    one IP, any port
@@ -25,6 +32,16 @@ import (
 // Host names match case-insensitively and without resolving: a rule for a
 // name matches dials to that name, and a rule for an IP matches dials to
 // that IP literal, never to a name that resolves to it.
+//
+// The one name taken for loopback is exactly "localhost" (any case, a
+// trailing dot allowed), and only after checking, without any lookup, how
+// the machine would resolve it: /etc/hosts must map it to loopback
+// addresses alone, and /etc/nsswitch.conf (where there is one) must read
+// that file before any source that asks the network. Otherwise the name is
+// not loopback and needs a rule of its own, so that no name is resolved
+// through a nameserver to decide whether it is local. Other names under
+// .localhost are names like any other: a dial to app.localhost outside a
+// sandbox is refused before it is resolved.
 type DialRules struct {
 	rules []dialRule
 }
@@ -224,12 +241,155 @@ func isUnixNetwork(network string) bool {
 }
 
 // isLoopback reports whether the dial stays on this machine: a loopback
-// IP, localhost, or the local system (empty or unspecified host).
+// IP, the local system (empty or unspecified host), or the name localhost
+// where the machine resolves it to loopback from its hosts file (see
+// localhostIsLoopback).
 func (d *dialAddr) isLoopback() bool {
 	if d.ip.IsValid() {
 		return d.ip.IsLoopback() || d.ip.IsUnspecified()
 	}
-	return d.host == "" || d.host == "localhost" || strings.HasSuffix(d.host, ".localhost")
+	if d.host == "localhost" {
+		ok, _ := localhostIsLoopback()
+		return ok
+	}
+	return d.host == ""
+}
+
+// The files that decide how the machine resolves localhost; variables so
+// that tests can point them elsewhere.
+var (
+	hostsPath    = "/etc/hosts"
+	nsswitchPath = "/etc/nsswitch.conf"
+)
+
+// localhostCheck caches localhostIsLoopback's answer for the files as they
+// were when it was computed.
+var localhostCheck struct {
+	mu       sync.Mutex // guards the fields below
+	hosts    fileStamp
+	nsswitch fileStamp
+	done     bool
+	ok       bool
+	why      string
+}
+
+// fileStamp identifies a version of a file cheaply: a changed file has a
+// new modification time or size.
+type fileStamp struct {
+	exists bool
+	mod    time.Time
+	size   int64
+}
+
+func stampOf(path string) fileStamp {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return fileStamp{}
+	}
+	return fileStamp{exists: true, mod: fi.ModTime(), size: fi.Size()}
+}
+
+// localhostIsLoopback reports whether this machine resolves the name
+// localhost to loopback addresses alone, without asking any nameserver,
+// and if not, why. It reads the files the resolvers read (Go's own and the
+// C library's) instead of looking the name up, so deciding costs no query:
+// the hosts file must map localhost to loopback addresses only, and the
+// hosts line of nsswitch.conf, where there is one, must list "files"
+// before every source that may ask the network. The answer is kept until
+// either file changes.
+func localhostIsLoopback() (bool, string) {
+	hosts, nss := stampOf(hostsPath), stampOf(nsswitchPath)
+	c := &localhostCheck
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.done || c.hosts != hosts || c.nsswitch != nss {
+		c.ok, c.why = checkLocalhost()
+		c.hosts, c.nsswitch, c.done = hosts, nss, true
+	}
+	return c.ok, c.why
+}
+
+func checkLocalhost() (bool, string) {
+	if why := nsswitchAsksFirst(); why != "" {
+		return false, why
+	}
+	data, err := os.ReadFile(hostsPath)
+	if err != nil {
+		return false, "the hosts file cannot be read (" + err.Error() + "), so resolving localhost would ask a nameserver"
+	}
+	var addrs []netip.Addr
+	for _, line := range strings.Split(string(data), "\n") {
+		if i := strings.IndexByte(line, '#'); i >= 0 {
+			line = line[:i]
+		}
+		f := strings.Fields(line)
+		if len(f) < 2 {
+			continue
+		}
+		ip, err := netip.ParseAddr(f[0])
+		if err != nil {
+			continue // as Go's resolver does with a line it cannot read
+		}
+		for _, name := range f[1:] {
+			if canonicalHost(name) == "localhost" {
+				addrs = append(addrs, ip.WithZone("").Unmap())
+				break
+			}
+		}
+	}
+	if len(addrs) == 0 {
+		return false, hostsPath + " does not map localhost, so resolving it would ask a nameserver"
+	}
+	for _, a := range addrs {
+		if !a.IsLoopback() {
+			return false, hostsPath + " maps localhost to " + a.String() + ", which is not a loopback address"
+		}
+	}
+	return true, ""
+}
+
+// nsswitchAsksFirst returns why the hosts line of nsswitch.conf may have a
+// lookup of localhost ask the network before reading the hosts file, or ""
+// when it reads the file first (or there is no nsswitch.conf, where Go's
+// resolver and the C libraries without one read the file first too).
+func nsswitchAsksFirst() string {
+	data, err := os.ReadFile(nsswitchPath)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return ""
+		}
+		return nsswitchPath + " cannot be read (" + err.Error() + "), so the order in which localhost is resolved is unknown"
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if i := strings.IndexByte(line, '#'); i >= 0 {
+			line = line[:i]
+		}
+		rest, ok := strings.CutPrefix(strings.TrimSpace(line), "hosts:")
+		if !ok {
+			continue
+		}
+		for _, src := range strings.Fields(rest) {
+			switch {
+			case src == "files":
+				return ""
+			case strings.HasPrefix(src, "["):
+				// An action such as [NOTFOUND=return]: not a source.
+			case localNSSSources[src]:
+			default:
+				return nsswitchPath + " lists " + strconv.Quote(src) + " before \"files\" for hosts, so resolving localhost may ask the network first"
+			}
+		}
+		return nsswitchPath + " does not list \"files\" for hosts, so resolving localhost may ask a nameserver"
+	}
+	return "" // no hosts line: Go's resolver reads the hosts file first
+}
+
+// localNSSSources are the name service sources that answer localhost, if
+// at all, without sending a query off the machine: systemd's synthesized
+// names, and multicast DNS, which only answers names under .local.
+var localNSSSources = map[string]bool{
+	"myhostname": true, "mymachines": true, "resolve": true,
+	"mdns": true, "mdns4": true, "mdns6": true, "mdns_minimal": true, "mdns4_minimal": true, "mdns6_minimal": true,
 }
 
 func (r *dialRule) matches(d *dialAddr) bool {

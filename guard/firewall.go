@@ -236,8 +236,33 @@ const (
 // CheckDial decides a dial made outside every sandbox. It returns the rule
 // that allows it (for instance `"10.0.0.0/8" (bigfoot.SetFirewall)`), or
 // the *GuardedCallError that refuses it, naming plugin, the rule that
-// refused and how to allow it.
+// refused and how to allow it. It does not apply the guard level of dials
+// (see Enforce): the refusal is what level error returns.
 func CheckDial(plugin, network, address string) (allowedBy string, refused *core.GuardedCallError) {
+	return checkFirewall(plugin, "dial", network, address, "")
+}
+
+// checkOutside decides a dial or packet of package net made outside every
+// sandbox, by owner (the zero Owner, or a verifier whose sandbox has not
+// opened yet): the firewall, then the guard level of dials. It returns nil
+// when the call goes to the network; otherwise it has reported the error
+// it returns. op and script are as for checkFirewall.
+func checkOutside(owner core.Owner, plugin, op, network, address, script string) error {
+	_, refused := checkFirewall(plugin, op, network, address, script)
+	if refused == nil {
+		return nil
+	}
+	if level, _ := LevelFor(KindDial, owner); level == LevelError {
+		report(owner, refused) // Enforce's first case, without building the call's text
+		return refused
+	}
+	return Enforce(KindDial, owner, plugin+" "+op+" "+network+" "+address, refused, "")
+}
+
+// checkFirewall is CheckDial for any op of package net that reaches an
+// address ("dial", "send", "join"); script, if not "", replaces the line
+// of the fix that shows how to script the call inside a sandbox.
+func checkFirewall(plugin, op, network, address, script string) (allowedBy string, refused *core.GuardedCallError) {
 	s := policy()
 	if s.off != "" {
 		return s.off, nil
@@ -259,12 +284,20 @@ func CheckDial(plugin, network, address string) (allowedBy string, refused *core
 	}
 
 	var reason strings.Builder
+	if !loopback && d.host == "localhost" {
+		_, why := localhostIsLoopback()
+		reason.WriteString("the name localhost is not taken for loopback here: ")
+		reason.WriteString(why)
+		reason.WriteString("; ")
+	}
 	if loopback {
 		reason.WriteString("loopback dials outside sandboxes are denied by ")
 		reason.WriteString(s.denyLoop)
 		reason.WriteString(", and no allow rule names this address")
 	} else {
-		reason.WriteString("the dial is outside every sandbox, and no firewall rule allows it; outside sandboxes the firewall allows ")
+		reason.WriteString("the ")
+		reason.WriteString(opNoun(op))
+		reason.WriteString(" is outside every sandbox, and no firewall rule allows it; outside sandboxes the firewall allows ")
 		if s.denyLoop == "" {
 			reason.WriteString(`"loopback", `)
 		}
@@ -281,8 +314,14 @@ func CheckDial(plugin, network, address string) (allowedBy string, refused *core
 		reason.WriteString("; ")
 		reason.WriteString(s.problem)
 	}
+	if p := levelProblem(); p != "" {
+		reason.WriteString("; ")
+		reason.WriteString(p)
+	}
 	n := core.CurrentNames()
-	script := "// or answer it from a script: make the dial inside " + n.Verifier + ".Sandbox, with a session from " + n.Verifier + ".Socket().NewSession()"
+	if script == "" {
+		script = "// or answer it from a script: make the dial inside " + n.Verifier + ".Sandbox, with a session from " + n.Verifier + ".Socket().NewSession()"
+	}
 	if open := core.OpenSandboxes(); len(open) > 0 {
 		// The dial was not routed although sandboxes are open: it came
 		// from a goroutine no sandbox started, and carried no sandbox.
@@ -294,7 +333,7 @@ func CheckDial(plugin, network, address string) (allowedBy string, refused *core
 	}
 	rule := strconv.Quote(address) // the rule that allows exactly this dial
 	return "", &core.GuardedCallError{
-		Plugin: plugin, Op: "dial", Network: network, Address: address,
+		Plugin: plugin, Op: op, Network: network, Address: address,
 		Reason: reason.String(),
 		Fix: "// let this test dial it for real:\n" +
 			n.Package + ".AllowDial(t, " + rule + ")\n" +
@@ -302,6 +341,17 @@ func CheckDial(plugin, network, address string) (allowedBy string, refused *core
 			n.Package + ".SetFirewall(" + n.Package + ".Firewall{Allow: []string{" + rule + "}})\n" +
 			script,
 	}
+}
+
+// opNoun names what an op of checkFirewall does, in its messages.
+func opNoun(op string) string {
+	switch op {
+	case "send":
+		return "packet"
+	case "join":
+		return "multicast group join"
+	}
+	return op
 }
 
 // limitNames returns at most n names, with a count of the rest.

@@ -192,12 +192,10 @@ func Dial(ctx context.Context, network, address string) (Decision, net.Conn, err
 	if FirewallAllowsFast(network, address) {
 		return Pass, nil, nil
 	}
-	if _, refused := CheckDial("socket", network, address); refused != nil {
-		// Only a test the dial provably belongs to (its context) is failed.
-		if v := owner.Verifier; v == nil || !v.Report(refused) {
-			reportUnowned(refused)
-		}
-		return Answer, nil, refused
+	// The firewall, then the guard level of dials (levels.go). Only a test
+	// the dial provably belongs to (its context) is failed.
+	if err := checkOutside(owner, "socket", "dial", network, address, ""); err != nil {
+		return Answer, nil, err
 	}
 	return LetThrough, nil, nil
 }

@@ -12,6 +12,7 @@
 //	bigfoot test [go test flags] [packages]   run go test -overlay=... -tags=bigfoot_overlay
 //	bigfoot vet [go vet flags] [packages]     run go vet -overlay=... -tags=bigfoot_overlay
 //	bigfoot overlay                           print the overlay file's path, creating it if needed
+//	bigfoot test -isolate [flags] [packages]  bigfoot test, each test binary in a network namespace with loopback alone
 //	bigfoot help                              print this help
 //
 // The build tag is merged with the tags the command line gives (-tags=a,b
@@ -45,6 +46,9 @@ Commands:
 	test [go test flags] [packages]   run 'go test -overlay=OVERLAY -tags=bigfoot_overlay' with the arguments
 	vet [go vet flags] [packages]     run 'go vet -overlay=OVERLAY -tags=bigfoot_overlay' with the arguments
 	overlay                           print the absolute path of OVERLAY, creating it if needed
+	test -isolate [go test flags] [packages]  the same, each test binary in a network namespace with loopback alone (FIREWALL.md)
+	isolate PROGRAM [ARGS...]         run PROGRAM in a network namespace with loopback alone (go test -exec)
+	mock [flags] <package> <Interface>...  generate strict mocks of interfaces (bigfoot mock -h)
 	help                              print this help
 
 OVERLAY compiles the standard library's net and net/http packages with
@@ -78,6 +82,10 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0
+	case "mock":
+		return runMock(rest, stdout, stderr)
+	case isolateCmd:
+		return runIsolate(rest, stdin, stdout, stderr)
 	case "overlay":
 		if len(rest) != 0 {
 			fmt.Fprintf(stderr, "bigfoot overlay: takes no arguments\n\n%s", usage)
@@ -108,6 +116,12 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		if err := checkNoOverlayFlag(cmd, rest, env.GOFLAGS); err != nil {
 			fmt.Fprintln(stderr, err)
 			return 2
+		}
+		if cmd == "test" {
+			if rest, err = isolateFlag(rest, n, env.GOFLAGS); err != nil { // -isolate (isolate.go)
+				fmt.Fprintln(stderr, err)
+				return 2
+			}
 		}
 		path, err := ensureOverlay(env)
 		if err != nil {

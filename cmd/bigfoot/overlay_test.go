@@ -23,6 +23,20 @@ func testInputs(t testing.TB) overlayInputs {
 var overlayNames = []string{
 	"net_dial.go", "net_bigfoot_dialhook.go",
 	"net_http_transport.go", "net_http_bigfoot_roundtriphook.go", "net_http_bigfoot_closeidlehook.go",
+	// netEntryPatches (patch_netentry.go)
+	"net_tcpsock.go", "net_udpsock.go", "net_iprawsock.go", "net_unixsock.go",
+	"net_bigfoot_dialtcphook.go", "net_bigfoot_dialudphook.go", "net_bigfoot_dialiphook.go", "net_bigfoot_dialunixhook.go",
+	"net_bigfoot_udpwritetohook.go", "net_bigfoot_udpwritetoudphook.go", "net_bigfoot_udpwritetoudpaddrporthook.go",
+	"net_bigfoot_udpwritemsgudphook.go", "net_bigfoot_udpwritemsgudpaddrporthook.go", "net_bigfoot_listenmulticastudphook.go",
+	"net_bigfoot_ipwritetohook.go", "net_bigfoot_ipwritetoiphook.go", "net_bigfoot_ipwritemsgiphook.go",
+	"net_bigfoot_unixwritetohook.go", "net_bigfoot_unixwritetounixhook.go", "net_bigfoot_unixwritemsgunixhook.go",
+	// lookups, processes and the default logger (patch.go, after the net/http entries)
+	"net_lookup.go", "net_bigfoot_lookuphosthook.go", "net_bigfoot_lookupipaddrhook.go", "net_bigfoot_lookupcnamehook.go",
+	"net_bigfoot_lookupsrvhook.go", "net_bigfoot_lookupmxhook.go", "net_bigfoot_lookupnshook.go", "net_bigfoot_lookuptxthook.go",
+	"net_bigfoot_lookuptxtfunchook.go", "net_bigfoot_lookupaddrhook.go",
+	"os_exec.go", "os_bigfoot_startprocesshook.go", "os_bigfoot_processwaithook.go", "os_bigfoot_processsignalhook.go",
+	"os_exec_lookpath.go", "os_exec_bigfoot_lookpathhook.go",
+	"log_slog_logger.go", "log_slog_bigfoot_defaultloggerhook.go",
 	overlayJSONName,
 }
 

@@ -89,6 +89,60 @@ var hookPatches = []hookPatch{
 		HookVar: closeIdleHookVar, HookSetter: closeIdleHookSetter,
 		AddedFile: "bigfoot_closeidlehook.go", Decl: closeIdleHookDecl,
 	},
+	// Name lookups, process starts and the default logger (bfdns, bfexec,
+	// bfslog): see the const block at the end of this file.
+	lookupPatch("LookupHost", true, []param{{"ctx", "context.Context"}, {"host", "string"}}, []string{"[]string", "error"}, `"host", host, "", ""`, "[]string"),
+	lookupPatch("lookupIPAddr", true, []param{{"ctx", "context.Context"}, {"network", "string"}, {"host", "string"}}, []string{"[]IPAddr", "error"}, `"ip", host, network, ""`, "[]IPAddr"),
+	lookupPatch("LookupCNAME", true, []param{{"ctx", "context.Context"}, {"host", "string"}}, []string{"string", "error"}, `"cname", host, "", ""`, "string"),
+	lookupPatch("LookupSRV", true, []param{{"ctx", "context.Context"}, {"service", "string"}, {"proto", "string"}, {"name", "string"}}, []string{"string", "[]*SRV", "error"}, `"srv", name, service, proto`, ""),
+	lookupPatch("LookupMX", true, []param{{"ctx", "context.Context"}, {"name", "string"}}, []string{"[]*MX", "error"}, `"mx", name, "", ""`, "[]*MX"),
+	lookupPatch("LookupNS", true, []param{{"ctx", "context.Context"}, {"name", "string"}}, []string{"[]*NS", "error"}, `"ns", name, "", ""`, "[]*NS"),
+	lookupPatch("LookupTXT", true, []param{{"ctx", "context.Context"}, {"name", "string"}}, []string{"[]string", "error"}, `"txt", name, "", ""`, "[]string"),
+	lookupPatch("LookupTXT", false, []param{{"name", "string"}}, []string{"[]string", "error"}, `"txt", name, "", ""`, "[]string"),
+	lookupPatch("LookupAddr", true, []param{{"ctx", "context.Context"}, {"addr", "string"}}, []string{"[]string", "error"}, `"addr", addr, "", ""`, "[]string"),
+	{
+		Pkg: "os", File: "exec.go",
+		Func:    "StartProcess",
+		Params:  []param{{"name", "string"}, {"argv", "[]string"}, {"attr", "*ProcAttr"}},
+		Results: []string{"*Process", "error"},
+		Stmt:    startProcessHookStmt,
+		HookVar: startProcessHookVar, HookSetter: startProcessHookSetter,
+		AddedFile: "bigfoot_startprocesshook.go", Decl: startProcessHookDecl,
+	},
+	{
+		Pkg: "os", File: "exec.go",
+		Recv: "Process", PtrRecv: true, RecvName: "p", Func: "Wait",
+		Results: []string{"*ProcessState", "error"},
+		Stmt:    processWaitHookStmt,
+		HookVar: processWaitHookVar, HookSetter: processWaitHookSetter,
+		AddedFile: "bigfoot_processwaithook.go", Decl: processWaitHookDecl,
+	},
+	{
+		Pkg: "os", File: "exec.go",
+		Recv: "Process", PtrRecv: true, RecvName: "p", Func: "Signal",
+		Params:  []param{{"sig", "Signal"}},
+		Results: []string{"error"},
+		Stmt:    processSignalHookStmt,
+		HookVar: processSignalHookVar, HookSetter: processSignalHookSetter,
+		AddedFile: "bigfoot_processsignalhook.go", Decl: processSignalHookDecl,
+	},
+	{
+		Pkg: "os/exec", File: "lookpath.go",
+		Func:    "LookPath",
+		Params:  []param{{"file", "string"}},
+		Results: []string{"string", "error"},
+		Stmt:    lookPathHookStmt,
+		HookVar: lookPathHookVar, HookSetter: lookPathHookSetter,
+		AddedFile: "bigfoot_lookpathhook.go", Decl: lookPathHookDecl,
+	},
+	{
+		Pkg: "log/slog", File: "logger.go",
+		Func:    "Default",
+		Results: []string{"*Logger"},
+		Stmt:    defaultLoggerHookStmt,
+		HookVar: defaultLoggerHookVar, HookSetter: defaultLoggerHookSetter,
+		AddedFile: "bigfoot_defaultloggerhook.go", Decl: defaultLoggerHookDecl,
+	},
 }
 
 // dialHookVar is the variable the patched net package consults, and
@@ -425,3 +479,258 @@ func mentionsIdent(f *ast.File, name string) bool {
 	})
 	return found
 }
+
+// Name lookups (bfdns). Every lookup method of net.Resolver starts with a
+// hook, before the resolver picks its Go or cgo implementation, so that
+// GODEBUG=netdns=cgo is intercepted too; lookupIPAddr is the one
+// LookupIPAddr, LookupIP, LookupNetIP and a Dial's own lookups share, and
+// net.LookupTXT skips the method, so it has its own. All of them call one
+// function of package guard: kind names the lookup, arg1 and arg2 carry
+// the network (lookupIPAddr) or service and proto (LookupSRV), dial says
+// whether the resolver has a Dial of its own (DNS over the resolver's
+// dial), and the statement converts the answer to the function's result
+// types; a LookupSRV answer is a struct of its two results.
+
+// lookupHookType is the type of every lookup hook.
+const lookupHookType = "func(ctx context.Context, kind, name, arg1, arg2 string, dial bool) (handled bool, res any, err error)"
+
+// lookupPatch returns the entry for the lookup function fn of
+// net/lookup.go (a method of *Resolver if method), with the given
+// parameters and results. args are the hook's arguments after ctx, as Go
+// code, and result the Go type of the first result ("" for LookupSRV).
+func lookupPatch(fn string, method bool, params []param, results []string, args, result string) hookPatch {
+	suffix := fn
+	if fn == "lookupIPAddr" {
+		suffix = "IPAddr"
+	} else {
+		suffix = strings.TrimPrefix(suffix, "Lookup")
+	}
+	if !method {
+		suffix += "Func"
+	}
+	hookVar, setter := "bigfootLookup"+suffix+"Hook", "bigfootSetLookup"+suffix+"Hook"
+	ctx, dial := "ctx", "r != nil && r.Dial != nil"
+	recv, recvName := "", ""
+	where := fn
+	if method {
+		recv, recvName = "Resolver", "r"
+		where = "(*Resolver)." + fn
+	} else {
+		ctx, dial = "context.Background()", "DefaultResolver.Dial != nil"
+	}
+	ret := "\t\t\tv, _ := res.(" + result + ")\n\t\t\treturn v, err\n"
+	if result == "" {
+		ret = "\t\t\tv, _ := res.(struct {\n\t\t\t\tCNAME string\n\t\t\t\tAddrs []*SRV\n\t\t\t})\n\t\t\treturn v.CNAME, v.Addrs, err\n"
+	}
+	return hookPatch{
+		Pkg: "net", File: "lookup.go",
+		Recv: recv, PtrRecv: method, RecvName: recvName, Func: fn,
+		Params: params, Results: results,
+		Stmt: "\n\tif h := " + hookVar + "; h != nil {\n\t\tif handled, res, err := h(" + ctx + ", " + args + ", " + dial + "); handled {\n" +
+			ret + "\t\t}\n\t}\n",
+		HookVar: hookVar, HookSetter: setter,
+		AddedFile: "bigfoot_lookup" + strings.ToLower(suffix) + "hook.go",
+		Decl: `// Code generated by the bigfoot command; DO NOT EDIT.
+
+package net
+
+import (
+	"context"
+	_ "unsafe" // for go:linkname
+)
+
+// ` + hookVar + ` is consulted first thing in ` + where + `.
+var ` + hookVar + ` ` + lookupHookType + `
+
+// ` + setter + ` is called by bigfoot, under the build tag
+// bigfoot_overlay, to set ` + hookVar + `.
+//
+//go:linkname ` + setter + `
+func ` + setter + `(h ` + lookupHookType + `) {
+	` + hookVar + ` = h
+}
+`,
+	}
+}
+
+// Process starts (bfexec). A process that bigfoot answers from a script
+// runs in the test process: os.StartProcess returns a Process with a pid
+// of bigfoot's (above every real one) and starts nothing, and the Wait and
+// Signal (which Kill calls) of such a Process are answered by bigfoot, so
+// that os/exec, which does its own pipes and goroutines around them,
+// behaves as with a real process. The Process and ProcessState are made
+// by functions of the added files, which know os's unexported fields on
+// Unix. exec.LookPath's hook lets a scripted command that is not
+// installed be found inside its sandbox.
+const (
+	startProcessHookVar     = "bigfootStartProcessHook"
+	startProcessHookSetter  = "bigfootSetStartProcessHook"
+	processWaitHookVar      = "bigfootProcessWaitHook"
+	processWaitHookSetter   = "bigfootSetProcessWaitHook"
+	processSignalHookVar    = "bigfootProcessSignalHook"
+	processSignalHookSetter = "bigfootSetProcessSignalHook"
+	lookPathHookVar         = "bigfootLookPathHook"
+	lookPathHookSetter      = "bigfootSetLookPathHook"
+)
+
+// startProcessHookStmt is inserted at the start of os.StartProcess.
+const startProcessHookStmt = `
+	if h := ` + startProcessHookVar + `; h != nil {
+		if handled, pid, err := h(name, argv, attr); handled {
+			if err != nil {
+				return nil, err
+			}
+			return bigfootNewProcess(pid), nil
+		}
+	}
+`
+
+const startProcessHookDecl = `// Code generated by the bigfoot command; DO NOT EDIT.
+
+package os
+
+import _ "unsafe" // for go:linkname
+
+// ` + startProcessHookVar + ` is consulted first thing in StartProcess.
+var ` + startProcessHookVar + ` func(name string, argv []string, attr *ProcAttr) (handled bool, pid int, err error)
+
+// ` + startProcessHookSetter + ` is called by bigfoot, under the build tag
+// bigfoot_overlay, to set ` + startProcessHookVar + `.
+//
+//go:linkname ` + startProcessHookSetter + `
+func ` + startProcessHookSetter + `(h func(name string, argv []string, attr *ProcAttr) (handled bool, pid int, err error)) {
+	` + startProcessHookVar + ` = h
+}
+
+// bigfootNewProcess returns the Process of a process bigfoot runs: no
+// handle, so that Wait and Signal reach their hooks by pid.
+func bigfootNewProcess(pid int) *Process { return &Process{Pid: pid} }
+`
+
+// processWaitHookStmt is inserted at the start of os.(*Process).Wait.
+const processWaitHookStmt = `
+	if h := ` + processWaitHookVar + `; h != nil {
+		if handled, status, err := h(p.Pid); handled {
+			if err != nil {
+				return nil, err
+			}
+			return bigfootProcessState(p.Pid, status), nil
+		}
+	}
+`
+
+const processWaitHookDecl = `// Code generated by the bigfoot command; DO NOT EDIT.
+
+package os
+
+import (
+	"syscall"
+	_ "unsafe" // for go:linkname
+)
+
+// ` + processWaitHookVar + ` is consulted first thing in (*Process).Wait.
+var ` + processWaitHookVar + ` func(pid int) (handled bool, status int, err error)
+
+// ` + processWaitHookSetter + ` is called by bigfoot, under the build tag
+// bigfoot_overlay, to set ` + processWaitHookVar + `.
+//
+//go:linkname ` + processWaitHookSetter + `
+func ` + processWaitHookSetter + `(h func(pid int) (handled bool, status int, err error)) {
+	` + processWaitHookVar + ` = h
+}
+
+// bigfootProcessState returns the state of a process bigfoot ran, from
+// its wait status (Unix).
+func bigfootProcessState(pid, status int) *ProcessState {
+	return &ProcessState{pid: pid, status: syscall.WaitStatus(status), rusage: new(syscall.Rusage)}
+}
+`
+
+// processSignalHookStmt is inserted at the start of os.(*Process).Signal.
+const processSignalHookStmt = `
+	if h := ` + processSignalHookVar + `; h != nil {
+		if handled, err := h(p.Pid, sig); handled {
+			return err
+		}
+	}
+`
+
+const processSignalHookDecl = `// Code generated by the bigfoot command; DO NOT EDIT.
+
+package os
+
+import _ "unsafe" // for go:linkname
+
+// ` + processSignalHookVar + ` is consulted first thing in (*Process).Signal.
+var ` + processSignalHookVar + ` func(pid int, sig Signal) (handled bool, err error)
+
+// ` + processSignalHookSetter + ` is called by bigfoot, under the build tag
+// bigfoot_overlay, to set ` + processSignalHookVar + `.
+//
+//go:linkname ` + processSignalHookSetter + `
+func ` + processSignalHookSetter + `(h func(pid int, sig Signal) (handled bool, err error)) {
+	` + processSignalHookVar + ` = h
+}
+`
+
+// lookPathHookStmt is inserted at the start of os/exec.LookPath.
+const lookPathHookStmt = `
+	if h := ` + lookPathHookVar + `; h != nil {
+		if handled, lp, err := h(file); handled {
+			return lp, err
+		}
+	}
+`
+
+const lookPathHookDecl = `// Code generated by the bigfoot command; DO NOT EDIT.
+
+package exec
+
+import _ "unsafe" // for go:linkname
+
+// ` + lookPathHookVar + ` is consulted first thing in LookPath.
+var ` + lookPathHookVar + ` func(file string) (handled bool, path string, err error)
+
+// ` + lookPathHookSetter + ` is called by bigfoot, under the build tag
+// bigfoot_overlay, to set ` + lookPathHookVar + `.
+//
+//go:linkname ` + lookPathHookSetter + `
+func ` + lookPathHookSetter + `(h func(file string) (handled bool, path string, err error)) {
+	` + lookPathHookVar + ` = h
+}
+`
+
+// The default logger (bfslog): slog.Default, through which the
+// package-level slog.Info, slog.Warn, ... pass, returns the logger the
+// hook gives, if any: a test's log plugin inside its sandbox.
+const (
+	defaultLoggerHookVar    = "bigfootDefaultLoggerHook"
+	defaultLoggerHookSetter = "bigfootSetDefaultLoggerHook"
+)
+
+// defaultLoggerHookStmt is inserted at the start of log/slog.Default.
+const defaultLoggerHookStmt = `
+	if h := ` + defaultLoggerHookVar + `; h != nil {
+		if l := h(); l != nil {
+			return l
+		}
+	}
+`
+
+const defaultLoggerHookDecl = `// Code generated by the bigfoot command; DO NOT EDIT.
+
+package slog
+
+import _ "unsafe" // for go:linkname
+
+// ` + defaultLoggerHookVar + ` is consulted first thing in Default.
+var ` + defaultLoggerHookVar + ` func() *Logger
+
+// ` + defaultLoggerHookSetter + ` is called by bigfoot, under the build tag
+// bigfoot_overlay, to set ` + defaultLoggerHookVar + `.
+//
+//go:linkname ` + defaultLoggerHookSetter + `
+func ` + defaultLoggerHookSetter + `(h func() *Logger) {
+	` + defaultLoggerHookVar + ` = h
+}
+`

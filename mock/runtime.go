@@ -1,0 +1,829 @@
+package mock
+
+import (
+	"bytes"
+	"errors"
+	"reflect"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"github.com/bigfoot-go/bigfoot/core"
+)
+
+func init() { core.RegisterPackages("github.com/bigfoot-go/bigfoot/mock") }
+
+// form says how messages write the calls of a mocked function.
+type form uint8
+
+const (
+	funcForm  form = iota // mock.Func: fetch.Expect(...), fetch.AssertCall(...)
+	spyForm               // mock.Spy: hash.AssertCall([]any{...}, []any{...})
+	ifaceForm             // generated: m.ExpectGet(...), m.AssertGet(...)
+)
+
+// segmentSize is how many expectations share one core.Queue. A queue scans
+// its entries with matchers from the first registered, used ones included;
+// cutting the script into segments, and passing over segments whose
+// entries are all taken, keeps a call's cost flat however long the script.
+const segmentSize = 16
+
+// noKey is a key that Key never produces: a call that cannot be keyed
+// looks it up, so only entries with a Match function can answer it.
+const noKey = "\xff"
+
+// method is one mocked function: a function variable, or one method of a
+// generated mock. It owns the function's source on the timeline and its
+// script.
+type method struct {
+	v        *core.Verifier
+	src      *core.Source
+	label    string // how messages name the function: "store.Fetch", "kv.Store.Get"
+	name     string // the interface method's name ("Get"); "" for functions
+	form     form
+	params   []Param
+	variadic bool
+	results  []reflect.Type
+	errLast  bool // the last result is of type error
+	nres     int  // for spies: results recorded after the arguments
+	owner    *owner
+	qspec    core.QueueSpec
+
+	mu      sync.Mutex // guards segs, head and cur
+	segs    []*segment
+	head    int          // segments before it are used up
+	cur     callDesc     // the call being matched
+	matched atomic.Int32 // entries with a Match function: calls describe themselves only when there are some
+}
+
+type segment struct {
+	q            *core.Queue
+	added, taken int
+}
+
+// owner is how hints name the mock: the variable the test assigned it to,
+// found from the line that made it (see site.go).
+type owner struct {
+	pc       uintptr
+	fn       string // the function called on that line: "Func", "Spy", "NewMockStore"
+	fallback string // the name to use without the source
+	reuse    bool   // the call itself may stand for the mock (mock.Func is idempotent)
+}
+
+func (o *owner) site() siteInfo { return siteOf(o.pc, o.fn) }
+
+// accessor is the Go expression that reaches the mock from the test.
+func (o *owner) accessor() string {
+	s := o.site()
+	switch {
+	case s.Var != "":
+		return s.Var
+	case o.reuse && s.Call != "":
+		return s.Call
+	}
+	return o.fallback
+}
+
+func newMethod(v *core.Verifier, label, name string, f form, params []Param, variadic bool, results []reflect.Type, o *owner) *method {
+	m := &method{v: v, label: label, name: name, form: f, params: params, variadic: variadic, results: results, owner: o,
+		qspec: core.QueueSpec{Plugin: "mock"}}
+	m.errLast = len(results) > 0 && results[len(results)-1] == errorType
+	fields := make([]string, 0, len(params))
+	for _, p := range params {
+		fields = append(fields, p.Name)
+	}
+	if f == spyForm {
+		m.nres = len(results)
+		for i := range results {
+			fields = append(fields, "result"+strconv.Itoa(i))
+		}
+	}
+	m.src = &core.Source{Plugin: "mock", Name: label, Fields: fields, GoExpr: "", Hint: m.hint}
+	return m
+}
+
+// Expectation is one scripted answer: what Expect returns wraps one. A
+// generated mock embeds it in its typed call (MockStoreGetCall) and calls
+// its methods; tests use the typed call's methods instead.
+type Expectation struct {
+	m      *method
+	answer any // what Call hands back: the typed call, or a function mock's *Call
+	entry  *core.Entry
+	extra  []*core.Entry // added by Times
+	key    string        // the exact key, or "" with match set
+	match  func(any) bool
+	pc     uintptr
+	ready  atomic.Bool // the answer is complete: set after its fields, read before them
+
+	// What the expectation matches: one value (or matcher) and one test
+	// per field, inline for the common short signatures.
+	want    []core.Value
+	tests   []argTest
+	wantBuf [3]core.Value
+	testBuf [3]argTest
+}
+
+// argTest is how an expectation checks one argument of a call that is
+// matched by scanning (an expectation with matchers or values no key can
+// hold): by the argument's key fragment, which needs no boxing, by the
+// matcher, or by equality.
+type argTest struct {
+	kind uint8
+	frag string // for testFrag
+}
+
+const (
+	testWild    uint8 = iota // bigfoot.Any(): nothing to check
+	testFrag                 // compare key fragments
+	testMatcher              // call the matcher
+	testEqual                // compare values (reflect.DeepEqual; []byte by content)
+)
+
+// Ready marks the answer complete, after the typed call has set its
+// results: a call that takes the expectation before it is ready fails with
+// *IncompleteExpectationError.
+func (e *Expectation) Ready() { e.ready.Store(true) }
+
+// Optional marks the expectation as not required: it is not reported
+// unused, and calls may take later ones with the same arguments.
+func (e *Expectation) Optional() {
+	e.entry.Optional = true
+	for _, x := range e.extra {
+		x.Optional = true
+	}
+}
+
+// With applies options: Optional, and Raises, whose error it returns for
+// the typed call to set as its last result. Raises on a function whose last
+// result is not an error is an *ArgumentError.
+func (e *Expectation) With(opts ...core.StepOption) (raises error, err error) {
+	raises, optional := core.ApplyOptions(opts)
+	if optional {
+		e.Optional()
+	}
+	if raises != nil && !e.m.errLast {
+		return nil, e.m.raisesError("With")
+	}
+	return raises, nil
+}
+
+// Times makes the expectation answer n calls (n >= 1), each of which is
+// recorded and must be asserted; all are optional if the expectation is.
+func (e *Expectation) Times(n int) error {
+	if n < 1 {
+		return &ArgumentError{Func: e.m.label, Method: "Times", Index: -1, Got: strconv.Itoa(n),
+			Want: "Times needs a count of at least 1 (delete the expectation for a call that must not happen)",
+			Fix:  "Times(2)"}
+	}
+	for i := len(e.extra) + 1; i < n; i++ {
+		ent := e.m.add(core.Entry{Key: e.key, Match: e.match, Returns: e}, e.pc)
+		ent.Optional = e.entry.Optional
+		e.extra = append(e.extra, ent)
+	}
+	return nil
+}
+
+// Site returns the file:line that registered the expectation.
+func (e *Expectation) Site() string { return core.SiteOf(e.pc) }
+
+// script renders the expectation as the Go line that registered it. It is
+// rendered only for messages: at verification for an unused one (see
+// plugin.verify), and when a call finds no answer.
+func (e *Expectation) script() string {
+	m := e.m
+	call := ".Expect("
+	if m.form == ifaceForm {
+		call = ".Expect" + m.name + "("
+		for _, w := range e.want {
+			if w.IsMatcher() {
+				call = ".Expect" + m.name + "Match("
+				break
+			}
+		}
+	}
+	return m.owner.accessor() + call + strings.Join(m.argList(e.want), ", ") + ")"
+}
+
+// matches reports whether the call being matched satisfies e.
+func (e *Expectation) matches(d *callDesc) bool {
+	for i := range e.tests {
+		t := &e.tests[i]
+		switch t.kind {
+		case testFrag:
+			if !d.key.fragEqual(i, t.frag) {
+				return false
+			}
+		case testMatcher:
+			if !e.want[i].Interface().(core.Matcher).Matches(d.vals[i].Interface()) {
+				return false
+			}
+		case testEqual:
+			if !equalAny(e.want[i].Interface(), d.vals[i].Interface()) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+func (m *method) raisesError(call string) error {
+	last := "no results"
+	if len(m.results) > 0 {
+		last = "last result " + typeName(m.results[len(m.results)-1], "")
+	}
+	return &ArgumentError{Func: m.label, Method: call, Index: -1, Got: "bigfoot.Raises(err)",
+		Want:      "Raises needs a function whose last result is an error, and this one has " + last,
+		Signature: m.signature(), Fix: m.expectFix(nil)}
+}
+
+// add registers an entry in the last segment, opening a new one when it is full.
+func (m *method) add(e core.Entry, pc uintptr) *core.Entry {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var s *segment
+	if n := len(m.segs); n > 0 && m.segs[n-1].added < segmentSize {
+		s = m.segs[n-1]
+	} else {
+		s = &segment{q: core.NewQueue(m.v, &m.qspec)}
+		m.segs = append(m.segs, s)
+	}
+	s.added++
+	if e.Match != nil {
+		m.matched.Add(1)
+	}
+	return s.q.Add(e, pc)
+}
+
+var anyMatcher = core.Any()
+
+// register adds an expectation for want (values or matchers, one per
+// field, which e keeps) whose values k has keyed.
+func (m *method) register(e *Expectation, answer any, want []core.Value, k *Key, pc uintptr) {
+	e.m, e.answer, e.pc = m, answer, pc
+	if len(want) <= len(e.wantBuf) {
+		e.want = e.wantBuf[:copy(e.wantBuf[:], want)]
+	} else {
+		e.want = append([]core.Value(nil), want...)
+	}
+	if key, keyed := k.key(); keyed {
+		e.key = key
+	} else {
+		if len(want) <= len(e.testBuf) {
+			e.tests = e.testBuf[:len(want)]
+		} else {
+			e.tests = make([]argTest, len(want))
+		}
+		for i, w := range e.want {
+			t := &e.tests[i]
+			switch {
+			case w.IsMatcher():
+				t.kind = testMatcher
+				if w.Interface() == anyMatcher {
+					t.kind = testWild
+				}
+			default:
+				if f, ok := k.frag(i); ok && f != "" {
+					t.kind, t.frag = testFrag, f
+				} else {
+					t.kind = testEqual
+				}
+			}
+		}
+		e.match = func(c any) bool {
+			d, ok := c.(*callDesc)
+			return ok && e.matches(d)
+		}
+	}
+	if len(m.results) == 0 {
+		e.ready.Store(true)
+	}
+	e.entry = m.add(core.Entry{Key: e.key, Match: e.match, Returns: e}, pc)
+}
+
+// callDesc is what Match functions see of the call being matched. Each
+// method keeps one, reused under its lock, so matching allocates nothing.
+type callDesc struct {
+	vals []core.Value
+	buf  [8]core.Value
+	key  Key
+}
+
+func (d *callDesc) set(k *Key, args []core.Value) {
+	if len(args) <= len(d.buf) {
+		d.vals = d.buf[:copy(d.buf[:], args)]
+	} else {
+		d.vals = append(d.vals[:0], args...)
+	}
+	d.key.copyFrom(k)
+}
+
+// take finds the first unused expectation that matches, across
+// segments. Call with m.mu held.
+func (m *method) take(key string, call any, record func(*core.Entry) error) (*core.Entry, error) {
+	for i := m.head; i < len(m.segs); i++ {
+		s := m.segs[i]
+		if s.taken == s.added {
+			if i == m.head && s.added == segmentSize {
+				m.head++
+			}
+			continue
+		}
+		ent, err := s.q.Take(key, call, record)
+		if err != nil {
+			return nil, err
+		}
+		if ent != nil {
+			s.taken++
+			if i == m.head && s.taken == segmentSize {
+				m.head++
+			}
+			return ent, nil
+		}
+	}
+	return nil, nil
+}
+
+// call answers one call: it checks the sandbox, takes the expectation that
+// matches, records the call on the timeline, and returns the expectation;
+// or it reports the failure and returns it (the caller returns zero values,
+// and the error as a last error result).
+func (m *method) call(k *Key, args []core.Value) (*Expectation, error) {
+	if !m.v.InSandbox() {
+		err := m.refused(args)
+		m.v.Report(err)
+		return nil, err
+	}
+	key, keyed := k.key()
+	if !keyed {
+		key = noKey
+	}
+	m.mu.Lock()
+	var desc any
+	if m.matched.Load() > 0 {
+		m.cur.set(k, args)
+		desc = &m.cur
+	}
+	ent, err := m.take(key, desc, func(*core.Entry) error {
+		m.v.Record(m.src, args...)
+		return nil
+	})
+	m.mu.Unlock()
+	if err == nil && ent == nil {
+		err = m.unmocked(args)
+	}
+	if err != nil {
+		m.v.Report(err)
+		return nil, err
+	}
+	e := ent.Returns.(*Expectation)
+	if !e.ready.Load() {
+		err := &IncompleteExpectationError{Func: m.label, Script: e.script(), Site: e.Site(), Fix: m.expectFix(args)}
+		m.v.Report(err)
+		return nil, err
+	}
+	return e, nil
+}
+
+// fillScripts renders the scripts of unused expectations, for the
+// verifier's UnusedMocksError. It runs in VerifyAll before the verifier
+// lists them.
+func (m *method) fillScripts() {
+	m.mu.Lock()
+	segs := append([]*segment(nil), m.segs...)
+	m.mu.Unlock()
+	for _, s := range segs {
+		for _, ent := range s.q.Unused() {
+			ent.Script = ent.Returns.(*Expectation).script()
+		}
+	}
+}
+
+func (m *method) refused(args []core.Value) error {
+	return &core.GuardedCallError{Plugin: "mock", Op: "call", Network: "to", Address: m.callText(args, nil),
+		Reason: "no sandbox is open; a mock answers only calls made inside " + core.CurrentNames().Verifier + ".Sandbox",
+		Fix:    core.CurrentNames().Verifier + ".Sandbox(func() { /* the code that calls " + m.label + " */ })"}
+}
+
+func (m *method) unmocked(args []core.Value) error {
+	reason := "no scripted answer is left for these arguments"
+	var pending []*core.Entry
+	more := 0
+	m.mu.Lock()
+	segs := append([]*segment(nil), m.segs[m.head:]...)
+	m.mu.Unlock()
+	for _, s := range segs {
+		p, n := s.q.Pending(5 - len(pending))
+		pending = append(pending, p...)
+		more += n
+	}
+	if len(pending) == 0 {
+		reason += "; the script of " + m.label + " has none left at all"
+	} else {
+		reason += "; still scripted for " + m.label + ":"
+		for _, e := range pending {
+			reason += "\n    " + e.Returns.(*Expectation).script() + " (registered at " + e.Site() + ")"
+		}
+		if more > 0 {
+			reason += "\n    ... and " + strconv.Itoa(more) + " more"
+		}
+	}
+	return &core.UnmockedInteractionError{Plugin: "mock", Step: m.label, Call: m.callText(args, nil),
+		Reason: reason, Fix: m.expectFix(args)}
+}
+
+// check asserts the next interaction against want, returning a
+// *CallMismatchError (which wraps the core mismatch) when it does not match.
+func (m *method) check(want []core.Value) error {
+	err := m.v.CheckValues(m.src, want...)
+	if err == nil {
+		return nil
+	}
+	var mm *core.InteractionMismatchError
+	if !errors.As(err, &mm) {
+		return err
+	}
+	return m.mismatch(mm, want)
+}
+
+func (m *method) mismatch(mm *core.InteractionMismatchError, want []core.Value) error {
+	local := m.owner.site().Pkg
+	e := &CallMismatchError{Mismatch: mm, Expected: m.callText(want, nil), More: mm.More}
+	if m.form == spyForm {
+		e.Expected = m.callText(want[:len(m.params)], want[len(m.params):])
+	}
+	if mm.Actual != nil {
+		e.Actual = describeInteraction(mm.Actual)
+		e.Fix = mm.Actual.Hint()
+		if mm.Actual.Source == m.src {
+			for i, f := range m.src.Fields {
+				w, g := want[i], mm.Actual.Values[i]
+				if matchValue(w, g) {
+					continue
+				}
+				e.Diffs = append(e.Diffs, m.fieldDiff(i, f, w, g, local))
+			}
+		}
+	}
+	for _, in := range mm.Remaining {
+		e.Remaining = append(e.Remaining, describeInteraction(in))
+	}
+	return e
+}
+
+func (m *method) fieldDiff(i int, field string, w, g core.Value, local string) string {
+	head := field + " (" + m.paramType(i) + ")"
+	if w.IsMatcher() {
+		gs, _ := render(g.Interface(), m.fieldType(i), local)
+		return head + ":\n      - " + w.String() + "\n      + " + gs
+	}
+	lines := diffValues(w.Interface(), g.Interface(), local)
+	if len(lines) == 1 && strings.HasPrefix(lines[0], "value") {
+		return head + strings.TrimPrefix(lines[0], "value")
+	}
+	if len(lines) == 0 {
+		ws, _ := render(w.Interface(), m.fieldType(i), local)
+		gs, _ := render(g.Interface(), m.fieldType(i), local)
+		return head + ":\n      - " + ws + "\n      + " + gs
+	}
+	return head + ", differing in " + strings.Join(lines, "\n    ")
+}
+
+// describeInteraction shows an interaction as Go when it is a mock's call,
+// else as the timeline shows it.
+func describeInteraction(in *core.Interaction) string {
+	if m := sourceMethod(in.Source); m != nil {
+		if m.form == spyForm {
+			return "#" + strconv.FormatUint(in.Seq, 10) + " mock " + m.callText(in.Values[:len(m.params)], in.Values[len(m.params):])
+		}
+		return "#" + strconv.FormatUint(in.Seq, 10) + " mock " + m.callText(in.Values, nil)
+	}
+	return in.String()
+}
+
+// sources maps each mock's source to its method, so that messages can show
+// any mock's interaction as Go. Entries live as long as the process: a
+// source is small, and tests make few.
+var sources sync.Map // *core.Source -> *method
+
+func sourceMethod(src *core.Source) *method {
+	if m, ok := sources.Load(src); ok {
+		return m.(*method)
+	}
+	return nil
+}
+
+func (m *method) paramType(i int) string {
+	t := m.fieldType(i)
+	if t == nil {
+		return "?"
+	}
+	if m.variadic && i == len(m.params)-1 {
+		return "..." + typeName(t.Elem(), m.owner.site().Pkg)
+	}
+	return typeName(t, m.owner.site().Pkg)
+}
+
+func (m *method) fieldType(i int) reflect.Type {
+	if i < len(m.params) {
+		return m.params[i].Type
+	}
+	if j := i - len(m.params); j < len(m.results) {
+		return m.results[j]
+	}
+	return nil
+}
+
+// callText writes a call as Go for messages: store.Fetch(ctx, "k"), with
+// " = (results)" for a spy.
+func (m *method) callText(args, results []core.Value) string {
+	a := m.argList(args)
+	s := m.label + "(" + strings.Join(a, ", ") + ")"
+	if results != nil {
+		local := m.owner.site().Pkg
+		var r []string
+		for i, v := range results {
+			var t reflect.Type
+			if i < len(m.results) {
+				t = m.results[i]
+			}
+			txt, _ := render(v.Interface(), t, local)
+			if v.IsMatcher() {
+				txt = v.String()
+			}
+			r = append(r, txt)
+		}
+		s += " returned (" + strings.Join(r, ", ") + ")"
+	}
+	return s
+}
+
+// argList renders arguments as a call spells them, with inexact values
+// as their rendering (the message is for people; hints use matchers).
+func (m *method) argList(vals []core.Value) []string {
+	local := m.owner.site().Pkg
+	var out []string
+	for i := 0; i < len(m.params) && i < len(vals); i++ {
+		v := vals[i]
+		if v.IsMatcher() {
+			out = append(out, v.String())
+			continue
+		}
+		t := m.params[i].Type
+		if m.variadic && i == len(m.params)-1 {
+			rv := reflect.ValueOf(v.Interface())
+			if rv.IsValid() && rv.Kind() == reflect.Slice && rv.Type() == t {
+				for j := 0; j < rv.Len(); j++ {
+					s, _ := render(rv.Index(j).Interface(), t.Elem(), local)
+					out = append(out, s)
+				}
+				continue
+			}
+		}
+		s, _ := render(v.Interface(), t, local)
+		out = append(out, s)
+	}
+	return out
+}
+
+// argsFor renders values for pasting: inexact ones become bigfoot.Any()
+// with the rendering as a comment. It reports whether all were exact.
+func (m *method) argsFor(vals []core.Value, types []reflect.Type, spread bool) ([]string, bool) {
+	local := m.owner.site().Pkg
+	any := core.CurrentNames().Package + ".Any()"
+	var out []string
+	all := true
+	put := func(s string, ok bool) {
+		if !ok {
+			all = false
+			s = any + " /* " + commentSafe(cutText(s, 200)) + " */"
+		}
+		out = append(out, s)
+	}
+	for i, v := range vals {
+		var t reflect.Type
+		if i < len(types) {
+			t = types[i]
+		}
+		if v.IsMatcher() {
+			put(v.String(), false)
+			continue
+		}
+		if spread && t != nil && i == len(types)-1 {
+			rv := reflect.ValueOf(v.Interface())
+			if rv.IsValid() && rv.Kind() == reflect.Slice && rv.Type() == t {
+				for j := 0; j < rv.Len(); j++ {
+					put(render(rv.Index(j).Interface(), t.Elem(), local))
+				}
+				continue
+			}
+			if !rv.IsValid() {
+				continue // no variadic arguments
+			}
+		}
+		put(render(v.Interface(), t, local))
+	}
+	// An assertion of wildcards alone is refused: pin the first argument
+	// down as non-nil instead.
+	if !all && len(out) > 0 {
+		wild := true
+		for _, s := range out {
+			if !strings.HasPrefix(s, any) {
+				wild = false
+			}
+		}
+		if wild {
+			p := core.CurrentNames().Package
+			out[0] = p + ".Not(" + p + ".Eq(nil))" + strings.TrimPrefix(out[0], any)
+		}
+	}
+	return out, all
+}
+
+func (m *method) paramTypes() []reflect.Type {
+	out := make([]reflect.Type, len(m.params))
+	for i, p := range m.params {
+		out[i] = p.Type
+	}
+	return out
+}
+
+// hint is the source's Hint: the assertion to paste for an interaction.
+func (m *method) hint(vals []core.Value) string {
+	acc := m.owner.accessor()
+	switch m.form {
+	case spyForm:
+		n := len(m.params)
+		args, _ := m.argsFor(vals[:n], m.paramTypes(), m.variadic)
+		res, _ := m.argsFor(vals[n:], m.results, false)
+		return acc + ".AssertCall([]any{" + strings.Join(args, ", ") + "}, []any{" + strings.Join(res, ", ") + "})"
+	case ifaceForm:
+		args, exact := m.argsFor(vals, m.paramTypes(), m.variadic)
+		name := ".Assert" + m.name
+		if !exact {
+			name += "Match"
+		}
+		return acc + name + "(" + strings.Join(args, ", ") + ")"
+	}
+	args, _ := m.argsFor(vals, m.paramTypes(), m.variadic)
+	return acc + ".AssertCall(" + strings.Join(args, ", ") + ")"
+}
+
+// expectFix is the Expect line that scripts a call with these arguments
+// (nil: placeholders of each parameter's type).
+func (m *method) expectFix(args []core.Value) string {
+	acc := m.owner.accessor()
+	var list []string
+	exact := true
+	if args != nil {
+		list, exact = m.argsFor(args, m.paramTypes(), m.variadic)
+	} else {
+		for i, p := range m.params {
+			if m.variadic && i == len(m.params)-1 {
+				break
+			}
+			list = append(list, placeholder(p.Type, m.owner.site().Pkg))
+		}
+		exact = len(m.params) == 0
+	}
+	call := ".Expect("
+	if m.form == ifaceForm {
+		call = ".Expect" + m.name + "("
+		if !exact {
+			call = ".Expect" + m.name + "Match("
+		}
+	}
+	s := acc + call + strings.Join(list, ", ") + ")"
+	if len(m.results) > 0 {
+		var r []string
+		for _, t := range m.results {
+			r = append(r, zeroLit(t, m.owner.site().Pkg))
+		}
+		s += ".Returns(" + strings.Join(r, ", ") + ")"
+	}
+	return s
+}
+
+// placeholder is an argument that fits a parameter of type t in an
+// Expect call: a zero value, or a wildcard where no literal is short.
+func placeholder(t reflect.Type, local string) string {
+	switch t.Kind() {
+	case reflect.Interface, reflect.Func, reflect.Chan, reflect.Pointer, reflect.Map, reflect.Slice, reflect.UnsafePointer:
+		if t.Kind() == reflect.Slice && t.Elem().Kind() == reflect.Uint8 {
+			return `[]byte("")`
+		}
+		return core.CurrentNames().Package + ".Any()"
+	}
+	return zeroLit(t, local)
+}
+
+// zeroLit writes the zero value of t as Go, where t is implied.
+func zeroLit(t reflect.Type, local string) string {
+	switch t.Kind() {
+	case reflect.Bool:
+		return "false"
+	case reflect.String:
+		return `""`
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr,
+		reflect.Float32, reflect.Float64, reflect.Complex64, reflect.Complex128:
+		if t == durationType {
+			return "time.Duration(0)"
+		}
+		return "0"
+	case reflect.Struct, reflect.Array:
+		return typeName(t, local) + "{}"
+	}
+	return "nil"
+}
+
+// signature writes the function's type with parameter names.
+func (m *method) signature() string {
+	local := m.owner.site().Pkg
+	var ps []string
+	for i, p := range m.params {
+		t := typeName(p.Type, local)
+		if m.variadic && i == len(m.params)-1 {
+			t = "..." + typeName(p.Type.Elem(), local)
+		}
+		if p.Name != "" && !strings.HasPrefix(p.Name, "arg") {
+			t = p.Name + " " + t
+		}
+		ps = append(ps, t)
+	}
+	s := "func(" + strings.Join(ps, ", ") + ")"
+	switch len(m.results) {
+	case 0:
+	case 1:
+		s += " " + typeName(m.results[0], local)
+	default:
+		var rs []string
+		for _, t := range m.results {
+			rs = append(rs, typeName(t, local))
+		}
+		s += " (" + strings.Join(rs, ", ") + ")"
+	}
+	return s
+}
+
+// matchValues reports whether a call's values satisfy an expectation's.
+func matchValues(want, got []core.Value) bool {
+	if len(want) != len(got) {
+		return false
+	}
+	for i := range want {
+		if !matchValue(want[i], got[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+func matchValue(w, g core.Value) bool {
+	if w.IsMatcher() {
+		return w.Interface().(core.Matcher).Matches(g.Interface())
+	}
+	return equalAny(w.Interface(), g.Interface())
+}
+
+// equalAny is the equality of plain values: []byte by content (nil and
+// empty alike), everything else by reflect.DeepEqual.
+func equalAny(w, g any) bool {
+	if wb, ok := w.([]byte); ok {
+		gb, ok := g.([]byte)
+		return ok && bytes.Equal(wb, gb)
+	}
+	return reflect.DeepEqual(w, g)
+}
+
+// elemsMatcher matches a variadic call's arguments element by element,
+// each against a value or a matcher: Expect("%d items", bigfoot.Any()).
+type elemsMatcher struct{ elems []core.Value }
+
+func (e elemsMatcher) Matches(x any) bool {
+	rv := reflect.ValueOf(x)
+	if !rv.IsValid() {
+		return len(e.elems) == 0
+	}
+	if rv.Kind() != reflect.Slice || rv.Len() != len(e.elems) {
+		return false
+	}
+	for i, w := range e.elems {
+		if !matchValue(w, core.ValueOf(rv.Index(i).Interface())) {
+			return false
+		}
+	}
+	return true
+}
+
+func (e elemsMatcher) String() string {
+	s := make([]string, len(e.elems))
+	for i, w := range e.elems {
+		if w.IsMatcher() {
+			s[i] = w.String()
+		} else {
+			s[i], _ = render(w.Interface(), nil, "")
+		}
+	}
+	return strings.Join(s, ", ")
+}
