@@ -8,7 +8,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"unsafe"
-	"weak"
 )
 
 // The runtime publishes these for profilers (and explicitly permits linking
@@ -36,11 +35,13 @@ var registry struct {
 	nextID  atomic.Uint64
 }
 
-// sandboxEntry is one verifier's sandbox identity.
+// sandboxEntry is one verifier's sandbox identity. It outlives the
+// verifier's test: v is dropped when the verifier has verified (its test
+// is over), and the name stays, for the messages of goroutines it left.
 type sandboxEntry struct {
 	name string
 	open *Verifier // set while a sandbox of it is open
-	weak weak.Pointer[Verifier]
+	v    *Verifier // the verifier until it has verified
 }
 
 // sandboxLabels is a verifier's profiler label set, made once: entering its
@@ -87,7 +88,7 @@ func enterSandbox(v *Verifier) {
 	l := v.labels.Load()
 	e := registry.byLabel[l.label]
 	if e == nil {
-		e = &sandboxEntry{name: v.Name(), weak: weak.Make(v)}
+		e = &sandboxEntry{name: v.Name(), v: v}
 		registry.byLabel[l.label] = e
 	}
 	e.open = v
@@ -186,7 +187,7 @@ func (e *sandboxEntry) owner(via string) Owner {
 	if e.open != nil {
 		return Owner{Verifier: e.open, Name: e.name, Open: true, Via: via}
 	}
-	return Owner{Verifier: e.weak.Value(), Name: e.name, Closed: true, Via: via}
+	return Owner{Verifier: e.v, Name: e.name, Closed: true, Via: via}
 }
 
 // AnySandboxOpen reports whether any sandbox is open in the process: one
@@ -206,4 +207,18 @@ func OpenSandboxes() []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// forgetSandbox drops v from its sandbox entry once v has verified, so the
+// registry keeps only the test's name for calls its goroutines make later.
+func forgetSandbox(v *Verifier) {
+	l := v.labels.Load()
+	if l == nil {
+		return
+	}
+	registry.mu.Lock()
+	defer registry.mu.Unlock()
+	if e := registry.byLabel[l.label]; e != nil && e.open == nil {
+		e.v = nil
+	}
 }

@@ -535,6 +535,7 @@ func (v *Verifier) VerifyAll() error {
 		}
 	}
 	t.mu.Unlock()
+	forgetSandbox(v)
 	var unassertedErr *UnassertedInteractionsError
 	if len(left) > 0 {
 		unassertedErr = &UnassertedInteractionsError{Interactions: left}
