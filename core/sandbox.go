@@ -194,6 +194,14 @@ func (e *sandboxEntry) owner(via string) Owner {
 // atomic load, for hooks on every call's fast path.
 func AnySandboxOpen() bool { return registry.open.Load() > 0 }
 
+// OtherSandboxOpen reports whether a sandbox other than v's may be open: a
+// resource of v's (a connection) can then be used from another test's
+// sandbox, which only SandboxOwner can tell. One atomic load.
+func OtherSandboxOpen(v *Verifier) bool {
+	n := registry.open.Load()
+	return n > 1 || (n == 1 && !v.InSandbox())
+}
+
 // OpenSandboxes returns the names of the tests whose sandboxes are open,
 // sorted, for messages about calls that belong to none of them.
 func OpenSandboxes() []string {

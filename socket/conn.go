@@ -102,7 +102,7 @@ func (c *conn) guard(op string) error {
 		c.p.v.Report(err)
 		return err
 	}
-	if core.AnySandboxOpen() {
+	if core.OtherSandboxOpen(c.p.v) {
 		if o := core.SandboxOwner(nil); o.Open && o.Verifier != c.p.v {
 			err := &core.SandboxMismatchError{Plugin: "socket", Call: op + " on " + c.network + " " + c.RemoteAddr().String(),
 				Owner: c.p.v.Name(), User: o.Name}
