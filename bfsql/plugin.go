@@ -21,9 +21,9 @@ type Plugin struct {
 
 	// mu guards the fields below.
 	mu       sync.Mutex
-	sessions []*Session // in registration order
-	head     int        // first session no connection has taken
-	links    map[*link]struct{}
+	sessions []*Session          // in registration order
+	head     int                 // first session no connection has taken
+	links    map[*link]struct{}  // bound connections not yet closed
 	parkedBy map[*sql.DB][]*link // transparent mode: sessions kept for each DB's next connection
 	dbs      []*sql.DB           // from Open, closed at verification
 	wake     chan struct{}       // closed at the next change of a link, while waiting is set
@@ -42,7 +42,7 @@ func init() {
 }
 
 func newPlugin(v *core.Verifier) *Plugin {
-	p := &Plugin{v: v, links: map[*link]struct{}{}}
+	p := &Plugin{v: v} // links is made by the first connection
 	v.OnSandboxExit(p.sandboxExit)
 	v.OnVerify(p.verify)
 	return p
@@ -124,6 +124,9 @@ func (p *Plugin) connect(ctx context.Context, dsn string, db *sql.DB) (driver.Co
 		return nil, st.err
 	}
 	p.mu.Lock()
+	if p.links == nil {
+		p.links = map[*link]struct{}{}
+	}
 	p.links[l] = struct{}{}
 	p.mu.Unlock()
 	return &conn{l: l, park: park}, nil
