@@ -8,7 +8,7 @@
 #      bench/*): go vet, then go test -race, plain and under the overlay.
 # Fails on the first failure.
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")"
 root=$(pwd)
 
 echo "== 1. seam mode: go test -race -count=1 ./..."
