@@ -1,5 +1,6 @@
 // Package bigfoot is a strict test-double library. Code under test talks to
-// the outside world (sockets first); bigfoot answers those calls from a script
+// the outside world (sockets, HTTP, SQL, DNS, processes, logs) and to its own
+// functions; bigfoot answers those calls from a script
 // the test wrote, records each on one timeline, and fails the test when a call
 // was not scripted, when a recorded call was not asserted, or when a scripted
 // step was never used.
@@ -25,16 +26,17 @@
 //		bf.Socket().AssertClose()
 //	}
 //
-// This package is the front door: the engine lives in package core and the
-// plugins in their own packages (package socket); the names here are aliases
-// of theirs, so errors.As works with either.
+// This package is the front door: the engine lives in package core, the
+// interception plumbing in package guard, and the plugins in their own
+// packages (socket, bfhttp, bfsql, bfdns, bfexec, bfslog, mock); the names
+// here are aliases of theirs, so errors.As works with either. Importing it
+// installs every standard-library plugin's hooks.
 package bigfoot
 
 import (
 	"context"
 
 	"github.com/bigfoot-go/bigfoot/core"
-	"github.com/bigfoot-go/bigfoot/guard"
 	"github.com/bigfoot-go/bigfoot/socket"
 )
 
@@ -172,8 +174,6 @@ type (
 	RepeatedFailureError        = core.RepeatedFailureError
 	PluginExistsError           = core.PluginExistsError
 )
-
-var _ = guard.Transparent
 
 // ErrPluginExists is wrapped by the error of a second plugin of one kind on a verifier.
 var ErrPluginExists = core.ErrPluginExists
