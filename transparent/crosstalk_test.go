@@ -110,14 +110,10 @@ func TestConnectionUsedInAnotherSandboxIsRefused(t *testing.T) {
 // requests are carried by its own copy of the transport. (The first
 // version reused a connection dialed in one sandbox inside another.)
 func TestParallelTestsShareTheDefaultClient(t *testing.T) {
-	n := min(4, parallelFlag(t))
-	if n < 2 {
-		t.Skipf("-parallel %d runs one parallel test at a time; this test needs 2", n)
-	}
+	const n = 4
 	open := newBarrier(n)
-	for i := range n {
-		t.Run(fmt.Sprint("client", i), func(t *testing.T) {
-			t.Parallel()
+	concurrently(t, n, func(i int) string { return fmt.Sprint("client", i) }, func(t *testing.T, i int) {
+		{
 			bf := bigfoot.New(t)
 			body := fmt.Sprintf("reply %d", i)
 			response := fmt.Sprintf("HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s", len(body), body)
@@ -151,55 +147,71 @@ func TestParallelTestsShareTheDefaultClient(t *testing.T) {
 				bf.Socket().AssertRecv(4096, []byte(response))
 			}
 			bf.Socket().AssertClose()
-		})
+		}
+	})
+}
+
+// concurrently runs n subtests at the same time, each named by name(i):
+// t.Run may be called from several goroutines at once, so the subtests
+// overlap whatever -parallel says (t.Parallel would run them one at a time
+// under -parallel 1, and the test would prove nothing).
+func concurrently(t *testing.T, n int, name func(int) string, body func(t *testing.T, i int)) {
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			t.Run(name(i), func(t *testing.T) { body(t, i) })
+		}()
 	}
+	wg.Wait()
 }
 
 // A plain test that calls its own httptest server through
 // http.DefaultClient runs beside bigfoot tests with open sandboxes: its
 // calls belong to no sandbox, and loopback is allowed.
 func TestPlainHTTPTestBesideBigfootTests(t *testing.T) {
-	n := min(3, parallelFlag(t))
-	if n < 2 {
-		t.Skipf("-parallel %d runs one parallel test at a time; this test needs 2", n)
-	}
+	const n = 3
 	open := newBarrier(n)
-	t.Run("plain", func(t *testing.T) {
-		t.Parallel()
-		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "real") }))
-		defer srv.Close()
-		open.arrive()
-		open.wait()
-		for range 5 {
-			resp, err := http.Get(srv.URL)
-			if err != nil {
-				t.Fatal(err)
-			}
-			b, _ := io.ReadAll(resp.Body)
-			resp.Body.Close()
-			if string(b) != "real" {
-				t.Fatalf("plain test read %q", b)
-			}
+	name := func(i int) string {
+		if i == 0 {
+			return "plain"
 		}
-	})
-	for i := range n - 1 {
-		t.Run(fmt.Sprint("bigfoot", i), func(t *testing.T) {
-			t.Parallel()
-			bf := bigfoot.New(t)
-			scriptPing(bf, "pong")
-			bf.Sandbox(func() {
-				open.arrive()
-				open.wait()
-				c, err := net.Dial("tcp", "svc.invalid:7")
+		return fmt.Sprint("bigfoot", i)
+	}
+	concurrently(t, n, name, func(t *testing.T, i int) {
+		if i == 0 {
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "real") }))
+			defer srv.Close()
+			open.arrive()
+			open.wait()
+			for range 5 {
+				resp, err := http.Get(srv.URL)
 				if err != nil {
 					t.Fatal(err)
 				}
-				ping(c)
-				time.Sleep(20 * time.Millisecond) // keep the sandbox open while the plain test calls
-			})
-			assertPing(bf, "svc.invalid", 7, "pong")
+				b, _ := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				if string(b) != "real" {
+					t.Fatalf("plain test read %q", b)
+				}
+			}
+			return
+		}
+		bf := bigfoot.New(t)
+		scriptPing(bf, "pong")
+		bf.Sandbox(func() {
+			open.arrive()
+			open.wait()
+			c, err := net.Dial("tcp", "svc.invalid:7")
+			if err != nil {
+				t.Fatal(err)
+			}
+			ping(c)
+			time.Sleep(20 * time.Millisecond) // keep the sandbox open while the plain test calls
 		})
-	}
+		assertPing(bf, "svc.invalid", 7, "pong")
+	})
 }
 
 // Calls whose owner cannot be proven while sandboxes are open (a worker

@@ -129,9 +129,6 @@ func TestSQLOpenCallsOpenDB(t *testing.T) {
 // added files must type-check against the installed Go's package, which
 // parsing alone cannot tell.
 func TestSQLPatchCompiles(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds database/sql under the overlay")
-	}
 	in := testInputs(t)
 	in.Patches = sqlPatches
 	overlay, err := buildOverlay(t.TempDir(), in)

@@ -17,9 +17,6 @@ import (
 // them too. The first run compiles the standard library with the overlay
 // (a minute or so on an empty build cache).
 func TestTransparentMode(t *testing.T) {
-	if testing.Short() {
-		t.Skip("compiles the standard library with the overlay")
-	}
 	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "go", "run", "github.com/bigfoot-go/bigfoot/cmd/bigfoot", "test", "-count=1", "-v", ".")
