@@ -2,7 +2,6 @@ package bfsql
 
 import (
 	"database/sql/driver"
-	"runtime"
 	"sort"
 	"strconv"
 	"strings"
@@ -191,11 +190,7 @@ type Session struct {
 // *bigfoot.ReturnsTypeError: bound to a test, the test stops; in manual
 // use Expect panics with the error.
 func (s *Session) Expect(step string, returns any, opts ...core.StepOption) *Session {
-	// runtime.Callers straight from here, not core.Caller: one frame less
-	// to unwind on every Expect. The pc is the same, SiteOf reads it.
-	var pc [1]uintptr
-	runtime.Callers(2, pc[:])
-	if err := s.add(step, returns, pc[0], opts); err != nil {
+	if err := s.add(step, returns, core.Caller(0), opts); err != nil {
 		s.p.v.Reporter().Helper()
 		s.p.v.Misuse(err)
 	}

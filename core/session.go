@@ -3,7 +3,6 @@ package core
 import (
 	"os"
 	"reflect"
-	"runtime"
 	"runtime/debug"
 	"sort"
 	"strconv"
@@ -229,9 +228,7 @@ type Session struct {
 // names and returns must fit it; opts are Raises and Optional. A mistake is
 // reported at once (see Verifier.Misuse). It returns s for chaining.
 func (s *Session) Expect(step string, returns any, opts ...StepOption) *Session {
-	var pcs [1]uintptr
-	runtime.Callers(2, pcs[:]) // the caller's line; Caller would walk one frame more
-	if err := s.add(step, returns, pcs[0], opts); err != nil {
+	if err := s.add(step, returns, Caller(0), opts); err != nil {
 		s.v.Reporter().Helper()
 		s.v.Misuse(err)
 	}
