@@ -67,8 +67,12 @@ type Plugin struct {
 	v *core.Verifier
 	q *core.Queue
 
-	mu   sync.Mutex // guards open
-	open []*body    // bodies served since the last sandbox ended
+	mu      sync.Mutex       // guards open (and each body's idx), scripts and values
+	open    []*body          // bodies served since the last sandbox ended and not closed yet
+	scripts []scripted       // the chunk Expect cuts its responses from
+	values  []string         // the chunk recorded headers' keys and values are cut from
+	lists   [][]string       // the chunk recorded headers' value lists are cut from
+	snaps   []headerSnapshot // the chunk recorded headers are cut from
 }
 
 var _ http.RoundTripper = (*Plugin)(nil)
@@ -102,13 +106,24 @@ func For(h core.Host) *Plugin { return key.Of(h, newPlugin) }
 // errors.Is(err, bigfoot.ErrPluginExists).
 func NewPlugin(h core.Host) (*Plugin, error) { return key.New(h, newPlugin) }
 
-// scripted is a response as Expect stored it, ready to serve.
+// scripted is a response as Expect stored it, ready to serve, with what
+// its Expect call was, rendered only when a message shows it.
 type scripted struct {
 	status        int
 	statusLine    string      // e.g. "404 Not Found"
 	header        http.Header // canonical, nil when empty; copied for each response
-	body          []byte      // nil for none; shared, read-only
+	body          []byte      // nil for none; in the verifier's arena, read-only
 	contentLength int64
+
+	method, url      string // as given to Expect
+	more             bool   // the response had a header or body
+	raises, optional bool   // the options given
+}
+
+// RenderScript renders the Expect call, for messages about the entry
+// (core.ScriptRenderer).
+func (sc *scripted) RenderScript() string {
+	return expectCall(sc.method, sc.url, sc.status, sc.more, sc.raises, sc.optional)
 }
 
 // Expect scripts resp as the answer to one request with method and url.
@@ -120,19 +135,42 @@ type scripted struct {
 // A method, URL or response that no request could take is a misuse,
 // reported here with a *ScriptError.
 func (p *Plugin) Expect(method, url string, resp Response, opts ...core.StepOption) *Plugin {
-	k, sc, err := prepare(method, url, resp)
+	var buf [keyBuf]byte
+	sc := p.newScripted()
+	k, err := prepareChecked(sc, buf[:0], method, url, resp)
 	if err != nil {
+		err.Call = "bf.HTTP().Expect(" + strconv.Quote(method) + ", " + strconv.Quote(url) + ", ...)"
 		p.v.Reporter().Helper()
 		p.v.Misuse(err)
 		return p
 	}
-	script := expectCall(method, url, sc.status, resp.Header != nil || resp.Body != nil, opts)
-	p.q.Add(core.Entry{Key: k, Returns: sc, Script: script}, core.Caller(0), opts...)
+	sc.body = p.v.CopyBytes(sc.body)
+	sc.method, sc.url, sc.more = method, url, resp.Header != nil || resp.Body != nil
+	if len(opts) > 0 {
+		raises, optional := core.ApplyOptions(opts)
+		sc.raises, sc.optional = raises != nil, optional
+	}
+	p.q.Add(core.Entry{Key: p.v.String(k), Returns: sc}, core.Caller(0), opts...)
 	return p
 }
 
+// keyBuf is the scratch space for a key on the stack; longer keys spill
+// to the heap.
+const keyBuf = 256
+
+// newScripted returns a zero scripted cut from the plugin's chunk.
+func (p *Plugin) newScripted() *scripted {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if len(p.scripts) == cap(p.scripts) {
+		p.scripts = make([]scripted, 0, 64)
+	}
+	p.scripts = p.scripts[:len(p.scripts)+1]
+	return &p.scripts[len(p.scripts)-1]
+}
+
 // expectCall renders an Expect call for messages about the entry.
-func expectCall(method, url string, status int, more bool, opts []core.StepOption) string {
+func expectCall(method, url string, status int, more, raises, optional bool) string {
 	var b strings.Builder
 	b.Grow(len(method) + len(url) + 64)
 	b.WriteString("bf.HTTP().Expect(")
@@ -145,15 +183,12 @@ func expectCall(method, url string, status int, more bool, opts []core.StepOptio
 		b.WriteString(", ...")
 	}
 	b.WriteString("}")
-	if len(opts) > 0 {
-		raises, optional := core.ApplyOptions(opts)
-		n := core.CurrentNames().Package
-		if raises != nil {
-			b.WriteString(", " + n + ".Raises(...)")
-		}
-		if optional {
-			b.WriteString(", " + n + ".Optional()")
-		}
+	n := core.CurrentNames().Package
+	if raises {
+		b.WriteString(", " + n + ".Raises(...)")
+	}
+	if optional {
+		b.WriteString(", " + n + ".Optional()")
 	}
 	b.WriteString(")")
 	return b.String()
@@ -173,38 +208,29 @@ func writeQuoted(b *strings.Builder, s string) {
 	b.WriteByte('"')
 }
 
-// prepare checks a scripted exchange and returns its key and response.
-func prepare(method, rawURL string, resp Response) (string, *scripted, error) {
-	k, sc, err := prepareChecked(method, rawURL, resp)
-	if err != nil {
-		err.Call = "bf.HTTP().Expect(" + strconv.Quote(method) + ", " + strconv.Quote(rawURL) + ", ...)"
-		return "", nil, err
-	}
-	return k, sc, nil
-}
-
-// prepareChecked is prepare without the rendering of the rejected call,
-// which only failures pay for.
-func prepareChecked(method, rawURL string, resp Response) (string, *scripted, *ScriptError) {
+// prepareChecked checks a scripted exchange, fills sc with its response
+// (sc.body is still the caller's) and appends its key to dst. The
+// rejected call is rendered by the caller, only on failure.
+func prepareChecked(sc *scripted, dst []byte, method, rawURL string, resp Response) ([]byte, *ScriptError) {
 	if !validMethod(method) {
-		return "", nil, &ScriptError{
+		return nil, &ScriptError{
 			Reason: "the method is not an HTTP method token (" + strconv.Quote(method) + ")",
 			Fix:    "bf.HTTP().Expect(http.MethodGet, " + strconv.Quote(rawURL) + ", bfhttp.Response{Status: 200})"}
 	}
-	k, serr := expectKey(method, rawURL)
+	k, serr := expectKey(dst, method, rawURL)
 	if serr != nil {
-		return "", nil, serr
+		return nil, serr
 	}
 	status := resp.Status
 	if status == 0 {
 		status = http.StatusOK
 	}
 	if status < 200 || status > 999 {
-		return "", nil, &ScriptError{
+		return nil, &ScriptError{
 			Reason: "the status " + strconv.Itoa(resp.Status) + " cannot be a response's: a transport returns final responses, 200 to 999 (0 means 200; 1xx are handled inside the transport)",
 			Fix:    "bf.HTTP().Expect(" + strconv.Quote(method) + ", " + strconv.Quote(rawURL) + ", bfhttp.Response{Status: 200})"}
 	}
-	sc := &scripted{status: status, statusLine: statusLines[status], contentLength: int64(len(resp.Body))}
+	sc.status, sc.statusLine, sc.contentLength = status, statusLines[status], int64(len(resp.Body))
 	if len(resp.Body) > 0 {
 		noBody := ""
 		switch {
@@ -214,10 +240,10 @@ func prepareChecked(method, rawURL string, resp Response) (string, *scripted, *S
 			noBody = "a " + sc.statusLine + " response has no body"
 		}
 		if noBody != "" {
-			return "", nil, &ScriptError{Reason: noBody + ", and the transport would not deliver one",
+			return nil, &ScriptError{Reason: noBody + ", and the transport would not deliver one",
 				Fix: "bf.HTTP().Expect(" + strconv.Quote(method) + ", " + strconv.Quote(rawURL) + ", bfhttp.Response{Status: " + strconv.Itoa(status) + "})"}
 		}
-		sc.body = bytes.Clone(resp.Body)
+		sc.body = resp.Body
 	}
 	if len(resp.Header) > 0 {
 		h, fresh := canonicalHeader(resp.Header)
@@ -239,18 +265,18 @@ func prepareChecked(method, rawURL string, resp Response) (string, *scripted, *S
 			sc.contentLength = 0
 		}
 	}
-	return k, sc, nil
+	return k, nil
 }
 
-// expectKey returns the canonical key of a scripted method and URL: by
-// the fast path for a plain URL, else through url.Parse.
-func expectKey(method, rawURL string) (string, *ScriptError) {
-	if k, ok := fastKey(method, rawURL); ok {
+// expectKey appends the canonical key of a scripted method and URL to
+// dst: by the fast path for a plain URL, else through url.Parse.
+func expectKey(dst []byte, method, rawURL string) ([]byte, *ScriptError) {
+	if k, ok := appendFastKey(dst, method, rawURL); ok {
 		return k, nil
 	}
 	u, err := url.Parse(rawURL)
 	if err != nil {
-		return "", &ScriptError{Err: err, Reason: "the URL does not parse: " + err.Error(),
+		return nil, &ScriptError{Err: err, Reason: "the URL does not parse: " + err.Error(),
 			Fix: "bf.HTTP().Expect(" + strconv.Quote(method) + ", \"https://api.example.com/path?key=value\", bfhttp.Response{Status: 200})"}
 	}
 	if u.Scheme != "http" && u.Scheme != "https" || u.Host == "" {
@@ -258,13 +284,13 @@ func expectKey(method, rawURL string) (string, *ScriptError) {
 		if u.Scheme != "" && u.Host != "" {
 			fix = "https://" + u.Host + u.EscapedPath()
 		}
-		return "", &ScriptError{
+		return nil, &ScriptError{
 			Reason: "the URL must be absolute, with scheme http or https and a host, as a request's URL is when it reaches the transport",
 			Fix:    "bf.HTTP().Expect(" + strconv.Quote(method) + ", " + strconv.Quote(fix) + ", bfhttp.Response{Status: 200})"}
 	}
-	k, ok := requestKey(method, u)
+	k, ok := appendRequestKey(dst, method, u)
 	if !ok {
-		return "", &ScriptError{
+		return nil, &ScriptError{
 			Reason: "the query does not parse as url.ParseQuery parses it (" + strconv.Quote(u.RawQuery) + ")",
 			Fix:    "// escape the query's values, e.g. with url.Values{\"key\": {\"a;b\"}}.Encode()"}
 	}
@@ -364,10 +390,11 @@ func (p *Plugin) serve(req *http.Request, seam bool) (*http.Response, error) {
 	if err != nil {
 		return nil, err
 	}
-	k, _ := requestKey(method, req.URL)
-	u := sentURL(req.URL)
-	header := recordHeader(req.Header)
-	ent, err := p.q.Take(k, nil, func(*core.Entry) error {
+	var buf [keyBuf]byte
+	k, _ := appendRequestKey(buf[:0], method, req.URL)
+	u := p.sentURL(req.URL, k[len(k):])
+	header := p.recordHeader(req.Header)
+	ent, err := p.q.TakeBytes(k, nil, func(*core.Entry) error {
 		p.v.Record(Request, core.String(method), core.String(u), core.ValueOf(header), core.Bytes(sent))
 		return nil
 	})
@@ -382,23 +409,49 @@ func (p *Plugin) serve(req *http.Request, seam bool) (*http.Response, error) {
 		return nil, ent.Err
 	}
 	sc := ent.Returns.(*scripted)
-	resp := &http.Response{
-		Status: sc.statusLine, StatusCode: sc.status,
-		Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
-		Header: sc.header.Clone(), ContentLength: sc.contentLength,
-		Body: http.NoBody, Request: req,
+	var resp *http.Response
+	if len(sc.body) > 0 {
+		// The response and its body in one allocation.
+		rb := &responseWithBody{body: body{ctx: ctx, data: sc.body, method: method, url: u, at: core.SharedStack(), p: p}}
+		resp = &rb.resp
+		resp.Body = &rb.body
+		p.mu.Lock()
+		rb.body.idx = len(p.open)
+		p.open = append(p.open, &rb.body)
+		p.mu.Unlock()
+	} else {
+		resp = &http.Response{Body: http.NoBody}
 	}
+	resp.Status, resp.StatusCode = sc.statusLine, sc.status
+	resp.Proto, resp.ProtoMajor, resp.ProtoMinor = "HTTP/1.1", 1, 1
+	resp.Header, resp.ContentLength, resp.Request = sc.header.Clone(), sc.contentLength, req
 	if resp.Header == nil {
 		resp.Header = http.Header{}
 	}
-	if len(sc.body) > 0 {
-		b := &body{ctx: ctx, data: sc.body, method: method, url: u, at: core.CaptureStack()}
-		resp.Body = b
-		p.mu.Lock()
-		p.open = append(p.open, b)
-		p.mu.Unlock()
-	}
 	return resp, nil
+}
+
+// forget drops a closed body from the open set, in O(1): the last body
+// takes its place.
+func (p *Plugin) forget(b *body) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	i := b.idx
+	if i < 0 || i >= len(p.open) || p.open[i] != b {
+		return // already taken by checkBodies
+	}
+	last := len(p.open) - 1
+	p.open[i] = p.open[last]
+	p.open[i].idx = i
+	p.open[last] = nil
+	p.open = p.open[:last]
+	b.idx = -1
+}
+
+// responseWithBody is a served response and its scripted body.
+type responseWithBody struct {
+	resp http.Response
+	body body
 }
 
 // readBody reads a request's body whole and closes it, as a transport
@@ -452,14 +505,44 @@ func closeBody(req *http.Request) {
 	}
 }
 
-// sentURL is the URL as a transport sends it: without the fragment.
-func sentURL(u *url.URL) string {
+// sentURL is the URL as a transport sends it, u.String() without the
+// fragment, kept in the verifier's arena; scratch is spare room for
+// building it. The URLs requests mostly have (scheme, plain host, path
+// and query, nothing else) are written directly, the rest by url.URL.
+func (p *Plugin) sentURL(u *url.URL, scratch []byte) string {
+	if u.Opaque == "" && u.User == nil && !u.ForceQuery && !u.OmitHost && u.Scheme != "" &&
+		isPlainHostPort(u.Host) && (u.Path == "" || u.Path[0] == '/') {
+		b := append(scratch, u.Scheme...)
+		b = append(b, "://"...)
+		b = append(b, u.Host...)
+		b = append(b, u.EscapedPath()...)
+		if u.RawQuery != "" {
+			b = append(b, '?')
+			b = append(b, u.RawQuery...)
+		}
+		return p.v.String(b)
+	}
 	if u.Fragment == "" && u.RawFragment == "" {
 		return u.String()
 	}
 	c := *u
 	c.Fragment, c.RawFragment = "", ""
 	return c.String()
+}
+
+// isPlainHostPort reports whether url.URL.String writes host as it is:
+// letters, digits, dots, dashes and a port.
+func isPlainHostPort(host string) bool {
+	if host == "" {
+		return false
+	}
+	for i := 0; i < len(host); i++ {
+		c := host[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '.' || c == '-' || c == ':') {
+			return false
+		}
+	}
+	return true
 }
 
 func (p *Plugin) outsideSandbox(method string, u *url.URL) error {
@@ -488,7 +571,7 @@ func (p *Plugin) unmocked(method string, u *url.URL) error {
 		b.WriteString("\n  scripted responses not yet taken:")
 		for _, e := range pending {
 			b.WriteString("\n    ")
-			b.WriteString(e.Script)
+			b.WriteString(e.ScriptText())
 			b.WriteString(" registered at ")
 			b.WriteString(e.Site())
 		}
@@ -508,6 +591,9 @@ func (p *Plugin) unmocked(method string, u *url.URL) error {
 func (p *Plugin) checkBodies(wait time.Duration) []error {
 	p.mu.Lock()
 	open := p.open
+	for _, b := range open {
+		b.idx = -1
+	}
 	p.open = nil
 	p.mu.Unlock()
 	var errs []error
@@ -568,6 +654,13 @@ type headerEq http.Header
 func (h headerEq) Matches(x any) bool {
 	got, ok := x.(http.Header)
 	return ok && headersEqual(http.Header(h), got)
+}
+
+// MatchesSnapshot reports whether a recorded header equals h, without
+// materializing it (core.SnapshotMatcher).
+func (h headerEq) MatchesSnapshot(s core.Snapshot) bool {
+	got, ok := s.(*headerSnapshot)
+	return ok && got.equal(http.Header(h))
 }
 
 // String renders h as the Go expression it was given as.

@@ -26,7 +26,10 @@ type body struct {
 
 	// For the message when the body is never closed.
 	method, url string
-	at          core.Stack // where the request was made, resolved only if it is reported
+	at          *core.Stack // where the request was made (shared), resolved only if it is reported
+
+	p   *Plugin // whose open set holds the body until it is closed
+	idx int     // its index in p.open, -1 once out of it (guarded by p.mu)
 }
 
 var _ io.ReadCloser = (*body)(nil)
@@ -48,9 +51,13 @@ func (b *body) Read(p []byte) (int, error) {
 	return n, nil
 }
 
-// Close marks the body closed. It may be called more than once, and
-// concurrently with Read, as net/http allows.
+// Close marks the body closed and drops it from the plugin's open set,
+// so that closed bodies (the common case) are not kept until the sandbox
+// ends. It may be called more than once, and concurrently with Read, as
+// net/http allows.
 func (b *body) Close() error {
-	b.closed.Store(true)
+	if b.closed.CompareAndSwap(false, true) {
+		b.p.forget(b)
+	}
 	return nil
 }

@@ -22,9 +22,15 @@ import (
 // query parsed (a query that does not parse is kept as written, so it
 // matches only an Expect with the same text).
 func requestKey(method string, u *url.URL) (string, bool) {
-	scheme := strings.ToLower(u.Scheme) // no allocation when already lower case
+	k, ok := appendRequestKey(nil, method, u)
+	return string(k), ok
+}
+
+// appendRequestKey appends requestKey(method, u) to dst.
+func appendRequestKey(dst []byte, method string, u *url.URL) ([]byte, bool) {
+	scheme := lowerASCII(u.Scheme)
 	host, port := splitHostPort(u.Host)
-	host = strings.ToLower(host)
+	host = lowerASCII(host)
 	if port == "" {
 		port = defaultPort(scheme)
 	}
@@ -33,21 +39,35 @@ func requestKey(method string, u *url.URL) (string, bool) {
 		path = "/"
 	}
 	query, ok := canonicalQuery(u.RawQuery)
-	var b strings.Builder
-	b.Grow(len(method) + len(scheme) + len(host) + len(port) + len(path) + len(query) + 6)
-	b.WriteString(method)
-	b.WriteByte(' ')
-	b.WriteString(scheme)
-	b.WriteString("://")
-	b.WriteString(host)
-	b.WriteByte(':')
-	b.WriteString(port)
-	b.WriteString(path)
+	return appendKey(dst, method, scheme, host, port, path, query), ok
+}
+
+// appendKey appends the key "METHOD scheme://host:port/path?query".
+func appendKey(dst []byte, method, scheme, host, port, path, query string) []byte {
+	dst = append(dst, method...)
+	dst = append(dst, ' ')
+	dst = append(dst, scheme...)
+	dst = append(dst, "://"...)
+	dst = append(dst, host...)
+	dst = append(dst, ':')
+	dst = append(dst, port...)
+	dst = append(dst, path...)
 	if query != "" {
-		b.WriteByte('?')
-		b.WriteString(query)
+		dst = append(dst, '?')
+		dst = append(dst, query...)
 	}
-	return b.String(), ok
+	return dst
+}
+
+// lowerASCII is strings.ToLower with a quick return for the common case,
+// a string with no upper-case ASCII letter.
+func lowerASCII(s string) string {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; 'A' <= c && c <= 'Z' || c >= 0x80 {
+			return strings.ToLower(s)
+		}
+	}
+	return s
 }
 
 // splitHostPort splits a URL's host[:port], IPv6 literals in brackets.
@@ -145,6 +165,12 @@ func unhex(c byte) byte {
 // a query of printable ASCII. Anything else reports false, and the caller
 // parses.
 func fastKey(method, raw string) (string, bool) {
+	k, ok := appendFastKey(nil, method, raw)
+	return string(k), ok
+}
+
+// appendFastKey appends fastKey(method, raw) to dst.
+func appendFastKey(dst []byte, method, raw string) ([]byte, bool) {
 	var scheme, rest string
 	switch {
 	case strings.HasPrefix(raw, "https://"):
@@ -152,7 +178,7 @@ func fastKey(method, raw string) (string, bool) {
 	case strings.HasPrefix(raw, "http://"):
 		scheme, rest = "http", raw[len("http://"):]
 	default:
-		return "", false
+		return nil, false
 	}
 	end := strings.IndexAny(rest, "/?")
 	if end < 0 {
@@ -160,7 +186,7 @@ func fastKey(method, raw string) (string, bool) {
 	}
 	host, port := splitHostPort(rest[:end])
 	if host == "" || !isPlainHost(host) || !isDigits(port) {
-		return "", false
+		return nil, false
 	}
 	if port == "" {
 		port = defaultPort(scheme)
@@ -168,30 +194,16 @@ func fastKey(method, raw string) (string, bool) {
 	rest = rest[end:]
 	path, query, _ := strings.Cut(rest, "?")
 	if !isPlainPath(path) || !isPlainQuery(query) {
-		return "", false
+		return nil, false
 	}
 	if path == "" {
 		path = "/"
 	}
 	query, ok := canonicalQuery(query)
 	if !ok {
-		return "", false // the caller reports it
+		return nil, false // the caller reports it
 	}
-	var b strings.Builder
-	b.Grow(len(method) + len(scheme) + len(host) + len(port) + len(path) + len(query) + 6)
-	b.WriteString(method)
-	b.WriteByte(' ')
-	b.WriteString(scheme)
-	b.WriteString("://")
-	b.WriteString(host)
-	b.WriteByte(':')
-	b.WriteString(port)
-	b.WriteString(path)
-	if query != "" {
-		b.WriteByte('?')
-		b.WriteString(query)
-	}
-	return b.String(), true
+	return appendKey(dst, method, scheme, host, port, path, query), true
 }
 
 func isPlainHost(s string) bool {

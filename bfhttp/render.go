@@ -110,7 +110,7 @@ func hint(v []core.Value) string {
 func canonicalHeader(h http.Header) (c http.Header, fresh bool) {
 	clean := true
 	for k, vs := range h {
-		if len(vs) == 0 || textproto.CanonicalMIMEHeaderKey(k) != k {
+		if len(vs) == 0 || !isCanonicalKey(k) {
 			clean = false
 			break
 		}
@@ -128,31 +128,124 @@ func canonicalHeader(h http.Header) (c http.Header, fresh bool) {
 	return out, true
 }
 
-// recordHeader returns a copy of a request's header as recorded: never
-// nil, canonical keys, no keys without values. The copy keeps the record
-// safe from code that changes the header after sending it (retries do).
-// A header already canonical (the common case) is copied as
-// http.Header.Clone copies, checking keys in the same pass.
-func recordHeader(h http.Header) http.Header {
+// recordHeader returns a request's header as recorded: canonical keys, no
+// keys without values, the values copied, so that the record is safe from
+// code that changes the header after sending it (retries do). It is a
+// headerSnapshot, cut from the plugin's chunks rather than a map copied
+// for every request; it stands for the http.Header it materializes.
+func (p *Plugin) recordHeader(h http.Header) *headerSnapshot {
 	if len(h) == 0 {
-		return http.Header{}
+		return &emptyHeader
 	}
 	nv := 0
 	for k, vs := range h {
-		if len(vs) == 0 || textproto.CanonicalMIMEHeaderKey(k) != k {
+		if len(vs) == 0 || !isCanonicalKey(k) {
 			c, _ := canonicalHeader(h)
-			return c
+			return p.recordHeader(c)
 		}
 		nv += len(vs)
 	}
-	all := make([]string, nv) // one backing array for every value, as Clone does
-	out := make(http.Header, len(h))
+	snap, keys, vals, all := p.snapshotSlots(len(h), nv)
+	i := 0
 	for k, vs := range h {
 		n := copy(all, vs)
-		out[k] = all[:n:n]
+		keys[i], vals[i] = k, all[:n:n]
 		all = all[n:]
+		i++
 	}
-	return out
+	snap.keys, snap.vals = keys, vals
+	return snap
+}
+
+// emptyHeader is the record of a request without a header.
+var emptyHeader headerSnapshot
+
+// headerSnapshot is a recorded request header (see recordHeader): a
+// core.Snapshot of the http.Header it materializes.
+type headerSnapshot struct {
+	keys []string   // canonical, each with at least one value
+	vals [][]string // vals[i] are the values of keys[i]
+}
+
+// Materialize returns the header as an http.Header of its own.
+func (s *headerSnapshot) Materialize() any {
+	h := make(http.Header, len(s.keys))
+	for i, k := range s.keys {
+		h[k] = append([]string(nil), s.vals[i]...)
+	}
+	return h
+}
+
+// equal reports whether the snapshot holds exactly the canonical want.
+func (s *headerSnapshot) equal(want http.Header) bool {
+	if len(want) != len(s.keys) {
+		return false
+	}
+	for i, k := range s.keys {
+		if !slices.Equal(want[k], s.vals[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+// snapshotSlots cuts a snapshot and the room for its keys and values from
+// the plugin's chunks.
+func (p *Plugin) snapshotSlots(nkeys, nvals int) (*headerSnapshot, []string, [][]string, []string) {
+	if nkeys+nvals > 64 {
+		return &headerSnapshot{}, make([]string, nkeys), make([][]string, nkeys), make([]string, nvals)
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if len(p.snaps) == cap(p.snaps) {
+		p.snaps = make([]headerSnapshot, 0, 64)
+	}
+	p.snaps = p.snaps[:len(p.snaps)+1]
+	snap := &p.snaps[len(p.snaps)-1]
+	if cap(p.values)-len(p.values) < nkeys+nvals {
+		p.values = make([]string, 0, 256)
+	}
+	start := len(p.values)
+	p.values = p.values[:start+nkeys+nvals]
+	keys := p.values[start : start+nkeys : start+nkeys]
+	all := p.values[start+nkeys : start+nkeys+nvals : start+nkeys+nvals]
+	if cap(p.lists)-len(p.lists) < nkeys {
+		p.lists = make([][]string, 0, 64)
+	}
+	ls := len(p.lists)
+	p.lists = p.lists[:ls+nkeys]
+	return snap, keys, p.lists[ls : ls+nkeys : ls+nkeys], all
+}
+
+// isCanonicalKey reports whether textproto.CanonicalMIMEHeaderKey(k) == k,
+// without its work: a key of token bytes in canonical case, or one with a
+// byte that is not a token byte (which CanonicalMIMEHeaderKey leaves as
+// it is).
+func isCanonicalKey(k string) bool {
+	upper := true // the next letter must be upper case
+	ok := true
+	for i := 0; i < len(k); i++ {
+		c := k[i]
+		switch {
+		case 'a' <= c && c <= 'z':
+			if upper {
+				ok = false
+			}
+			upper = false
+		case 'A' <= c && c <= 'Z':
+			if !upper {
+				ok = false
+			}
+			upper = false
+		case c == '-':
+			upper = true
+		case '0' <= c && c <= '9' || strings.IndexByte("!#$%&'*+.^_`|~", c) >= 0:
+			upper = false
+		default:
+			return true // not a token: left unmodified
+		}
+	}
+	return ok
 }
 
 // headersEqual compares a canonical expected header with a recorded one.

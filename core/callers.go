@@ -67,3 +67,35 @@ func Caller(skip int) uintptr {
 	runtime.Callers(skip+3, pcs[:])
 	return pcs[0]
 }
+
+// stackCache interns stacks by their program counters, as callerCache
+// does for single sites: a plugin that keeps a stack per call (where each
+// response body was asked for) keeps one pointer, not 24 words, and the
+// same call site repeated a thousand times is one Stack.
+var stackCache [1 << 10]atomic.Pointer[Stack]
+
+// SharedStack returns the stack of its caller, as CaptureStack does, as
+// a pointer to an interned, immutable Stack: equal stacks share one.
+//
+//go:noinline
+func SharedStack() *Stack {
+	var st Stack
+	if haveFramePCs {
+		st.n = framePCs(st.pcs[:])
+	} else {
+		st.n = runtime.Callers(2, st.pcs[:])
+	}
+	h := uint64(st.n)
+	for _, pc := range st.pcs[:st.n] {
+		h = (h ^ uint64(pc)) * 0x100000001b3
+	}
+	h ^= h >> 29
+	slot := &stackCache[h&uint64(len(stackCache)-1)]
+	if s := slot.Load(); s != nil && *s == st {
+		return s
+	}
+	s := new(Stack)
+	*s = st
+	slot.Store(s)
+	return s
+}

@@ -171,3 +171,30 @@ func BenchmarkCaller(b *testing.B) {
 		}
 	})
 }
+
+//go:noinline
+func sharedFrom() *Stack { return SharedStack() }
+
+func TestSharedStackInterns(t *testing.T) {
+	var got []*Stack
+	for i := 0; i < 3; i++ {
+		got = append(got, sharedFrom())
+	}
+	if got[0] != got[1] || got[1] != got[2] {
+		t.Errorf("equal stacks not shared: %p %p %p", got[0], got[1], got[2])
+	}
+	other := SharedStack() // another site
+	if other == got[0] || other.Site() == got[0].Site() {
+		t.Errorf("different sites share a stack: %s, %s", other.Site(), got[0].Site())
+	}
+	if !strings.Contains(got[0].Site(), "callers_test.go:") {
+		t.Errorf("Site: %q", got[0].Site())
+	}
+}
+
+func BenchmarkSharedStack(b *testing.B) {
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		_ = sharedFrom()
+	}
+}

@@ -28,6 +28,12 @@ type Queue struct {
 	mhead   int      // matched[:mhead] are all used: Take starts past them
 	all     []*Entry
 	seq     uint64
+
+	// Entries and lists are cut from chunks, so that Add costs no
+	// allocation of its own in the common case; a chunk lives as long as
+	// any of its entries, which is the verifier's life.
+	entries []Entry
+	lists   []entryList
 }
 
 // QueueSpec describes a plugin's queue.
@@ -48,7 +54,8 @@ type Entry struct {
 	// Script renders the entry as the Go code that registered it, for
 	// messages, e.g. `bf.HTTP().Expect("GET", "https://x/1", ...)`; or
 	// Render does, only when a message needs it (formatting on every Add
-	// would cost the pass path).
+	// would cost the pass path); failing both, Returns does, when it is a
+	// ScriptRenderer (which costs no closure).
 	Script string
 	Render func() string
 
@@ -60,18 +67,46 @@ type Entry struct {
 // Site returns the file:line where the entry was registered.
 func (e *Entry) Site() string { return SiteOf(e.pc) }
 
-// ScriptText returns Script, or what Render renders.
-func (e *Entry) ScriptText() string {
-	if e.Script == "" && e.Render != nil {
-		return e.Render()
-	}
-	return e.Script
+// ScriptRenderer is implemented by an entry's Returns that can render the
+// Go code that registered it (see Entry.Script).
+type ScriptRenderer interface {
+	RenderScript() string
 }
 
-type entryList struct {
-	items []*Entry
-	head  int // first entry that may be unused
+// ScriptText returns Script, or what Render or a ScriptRenderer Returns
+// renders.
+func (e *Entry) ScriptText() string {
+	if e.Script != "" {
+		return e.Script
+	}
+	if e.Render != nil {
+		return e.Render()
+	}
+	if r, ok := e.Returns.(ScriptRenderer); ok {
+		return r.RenderScript()
+	}
+	return ""
 }
+
+// entryList holds the entries of one key in registration order. Most
+// keys have one entry, kept inline.
+type entryList struct {
+	one  *Entry
+	more []*Entry
+	head int // index (0 is one) of the first entry that may be unused
+}
+
+func (l *entryList) len() int { return 1 + len(l.more) }
+
+func (l *entryList) at(i int) *Entry {
+	if i == 0 {
+		return l.one
+	}
+	return l.more[i-1]
+}
+
+// chunk is how many entries or lists a queue allocates at once.
+const chunk = 64
 
 // NewQueue returns a matched queue of one plugin on v, checked at VerifyAll.
 func NewQueue(v *Verifier, spec *QueueSpec) *Queue {
@@ -92,16 +127,25 @@ func (q *Queue) Add(e Entry, pc uintptr, opts ...StepOption) *Entry {
 	}
 	e.Optional = e.Optional || optional
 	if q.spec.Validate != nil && e.Err == nil {
-		if err := q.spec.Validate(&e); err != nil {
+		// Validate sees a copy: handing it e's own address would move e
+		// to the heap on every Add, validated or not.
+		c := e
+		err := q.spec.Validate(&c)
+		if err != nil {
 			q.v.Reporter().Helper()
 			q.v.Misuse(err)
 			return nil
 		}
+		e = c
 	}
-	ent := &e
-	ent.pc = pc
 	q.mu.Lock()
 	defer q.mu.Unlock()
+	if len(q.entries) == cap(q.entries) {
+		q.entries = make([]Entry, 0, chunk)
+	}
+	q.entries = append(q.entries, e)
+	ent := &q.entries[len(q.entries)-1]
+	ent.pc = pc
 	q.seq++
 	ent.seq = q.seq
 	q.all = append(q.all, ent)
@@ -109,12 +153,15 @@ func (q *Queue) Add(e Entry, pc uintptr, opts ...StepOption) *Entry {
 		q.matched = append(q.matched, ent)
 		return ent
 	}
-	l := q.byKey[ent.Key]
-	if l == nil {
-		l = &entryList{}
-		q.byKey[ent.Key] = l
+	if l := q.byKey[ent.Key]; l != nil {
+		l.more = append(l.more, ent)
+		return ent
 	}
-	l.items = append(l.items, ent)
+	if len(q.lists) == cap(q.lists) {
+		q.lists = make([]entryList, 0, chunk)
+	}
+	q.lists = append(q.lists, entryList{one: ent})
+	q.byKey[ent.Key] = &q.lists[len(q.lists)-1]
 	return ent
 }
 
@@ -128,18 +175,32 @@ func (q *Queue) Add(e Entry, pc uintptr, opts ...StepOption) *Entry {
 func (q *Queue) Take(key string, call any, record func(*Entry) error) (ent *Entry, err error) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
+	return q.take(q.byKey[key], call, record)
+}
+
+// TakeBytes is Take with the key in a caller's buffer: a plugin that
+// builds the key of each call in scratch space looks it up without
+// allocating a string.
+func (q *Queue) TakeBytes(key []byte, call any, record func(*Entry) error) (ent *Entry, err error) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return q.take(q.byKey[string(key)], call, record)
+}
+
+// take is Take's work on the key's list (nil for none). Call with q.mu held.
+func (q *Queue) take(l *entryList, call any, record func(*Entry) error) (ent *Entry, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			ent, err = nil, &PanicError{Plugin: q.spec.Plugin, Value: p, Stack: string(debug.Stack())}
 		}
 	}()
 	var best *Entry
-	if l := q.byKey[key]; l != nil {
-		for l.head < len(l.items) && l.items[l.head].used {
+	if l != nil {
+		for l.head < l.len() && l.at(l.head).used {
 			l.head++
 		}
-		if l.head < len(l.items) {
-			best = l.items[l.head]
+		if l.head < l.len() {
+			best = l.at(l.head)
 		}
 	}
 	for q.mhead < len(q.matched) && q.matched[q.mhead].used {

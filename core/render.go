@@ -90,7 +90,7 @@ func (v Value) text() (string, bool) {
 	case kindString:
 		return v.s, true
 	case kindBytes:
-		return string(v.b), true
+		return string(v.bytes()), true
 	}
 	return "", false
 }
@@ -102,10 +102,10 @@ func (v Value) GoStringAround(at int) string {
 	case kindString:
 		return quoteElided(v.s, at)
 	case kindBytes:
-		if v.b == nil {
+		if v.i < 0 {
 			return "nil"
 		}
-		return "[]byte(" + quoteElided(string(v.b), at) + ")"
+		return "[]byte(" + quoteElided(string(v.bytes()), at) + ")"
 	}
 	return v.GoString()
 }

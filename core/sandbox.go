@@ -8,6 +8,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"unsafe"
+	"weak"
 )
 
 // The runtime publishes these for profilers (and explicitly permits linking
@@ -25,13 +26,19 @@ const sandboxLabel = "bigfoot.sandbox"
 
 // registry maps sandboxes to their verifiers, for routing calls that did
 // not come through a verifier's own seam (transparent interception). A
-// sandbox that has closed stays known (by name, and weakly by verifier) so
-// that its leftover goroutines' calls are refused as post-sandbox calls
-// rather than taken for someone else's.
+// sandbox that has closed stays known (by name) for as long as a goroutine
+// can carry its label set, so that its leftover goroutines' calls are
+// refused as post-sandbox calls rather than taken for someone else's. It
+// does not keep the label sets alive: once nothing holds one (no goroutine,
+// no verifier), no call can carry it, and its entry is dropped by the next
+// sweep, so that a process making many verifiers (a benchmark, a long test
+// binary) keeps a registry, and a heap for the collector to mark, the size
+// of the verifiers still alive rather than of every one it ever made.
 var registry struct {
-	mu      sync.RWMutex // guards byLabel
-	byLabel map[unsafe.Pointer]*sandboxEntry
-	open    atomic.Int32 // verifiers with a sandbox open
+	mu      sync.RWMutex              // guards byLabel and swept
+	byLabel map[uintptr]*sandboxEntry // by the label set's address; the entry's weak pointer confirms it
+	swept   int                       // entries left by the last sweep
+	open    atomic.Int32              // verifiers with a sandbox open
 	nextID  atomic.Uint64
 }
 
@@ -39,9 +46,37 @@ var registry struct {
 // verifier's test: v is dropped when the verifier has verified (its test
 // is over), and the name stays, for the messages of goroutines it left.
 type sandboxEntry struct {
-	name string
-	open *Verifier // set while a sandbox of it is open
-	v    *Verifier // the verifier until it has verified
+	// label is the label set the entry is for. It reads nil once nothing
+	// holds the set: the address may then be another set's, and the entry
+	// is dead.
+	label weak.Pointer[byte]
+	name  string
+	open  *Verifier // set while a sandbox of it is open
+	v     *Verifier // the verifier until it has verified
+}
+
+// entryOf returns the live entry of a label set, or nil. Call with
+// registry.mu held.
+func entryOf(label unsafe.Pointer) *sandboxEntry {
+	if e := registry.byLabel[uintptr(label)]; e != nil && unsafe.Pointer(e.label.Value()) == label {
+		return e
+	}
+	return nil
+}
+
+// sweepLocked drops the entries of label sets nothing holds any more. It
+// runs as the registry grows to twice what the last sweep left, so each
+// entry costs O(1) amortized. Call with registry.mu held for writing.
+func sweepLocked() {
+	if len(registry.byLabel) < 2*registry.swept+64 {
+		return
+	}
+	for k, e := range registry.byLabel {
+		if e.label.Value() == nil {
+			delete(registry.byLabel, k)
+		}
+	}
+	registry.swept = len(registry.byLabel)
 }
 
 // sandboxLabels is a verifier's profiler label set, made once: entering its
@@ -83,13 +118,15 @@ func enterSandbox(v *Verifier) {
 		return
 	}
 	if registry.byLabel == nil {
-		registry.byLabel = map[unsafe.Pointer]*sandboxEntry{}
+		registry.byLabel = map[uintptr]*sandboxEntry{}
 	}
 	l := v.labels.Load()
-	e := registry.byLabel[l.label]
+	e := entryOf(l.label)
 	if e == nil {
-		e = &sandboxEntry{name: v.Name(), v: v}
-		registry.byLabel[l.label] = e
+		// The first sandbox of v (a dead entry at the same address is replaced).
+		sweepLocked()
+		e = &sandboxEntry{label: weak.Make((*byte)(l.label)), name: v.Name(), v: v}
+		registry.byLabel[uintptr(l.label)] = e
 	}
 	e.open = v
 	registry.open.Add(1)
@@ -103,7 +140,7 @@ func leaveSandbox(v *Verifier) {
 	if v.sandboxes.Add(-1) > 0 {
 		return
 	}
-	registry.byLabel[v.labels.Load().label].open = nil
+	entryOf(v.labels.Load().label).open = nil
 	registry.open.Add(-1)
 }
 
@@ -167,13 +204,13 @@ func ownerOf(label unsafe.Pointer, carried *Verifier) Owner {
 	registry.mu.RLock()
 	defer registry.mu.RUnlock()
 	if label != nil {
-		if e := registry.byLabel[label]; e != nil {
+		if e := entryOf(label); e != nil {
 			return e.owner("goroutine")
 		}
 	}
 	if carried != nil {
 		if l := carried.labels.Load(); l != nil {
-			if e := registry.byLabel[l.label]; e != nil {
+			if e := entryOf(l.label); e != nil {
 				return e.owner("context")
 			}
 		}
@@ -226,7 +263,7 @@ func forgetSandbox(v *Verifier) {
 	}
 	registry.mu.Lock()
 	defer registry.mu.Unlock()
-	if e := registry.byLabel[l.label]; e != nil && e.open == nil {
+	if e := entryOf(l.label); e != nil && e.open == nil {
 		e.v = nil
 	}
 }

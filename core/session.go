@@ -136,11 +136,7 @@ func (v *Verifier) copyBytes(b []byte) []byte {
 	}
 	v.arenaMu.Lock()
 	defer v.arenaMu.Unlock()
-	if cap(v.arena)-len(v.arena) < len(b) {
-		// Chunks grow from small (most tests script a few short replies)
-		// to arenaChunk.
-		v.arena = make([]byte, 0, max(min(2*cap(v.arena), arenaChunk), 128, len(b)))
-	}
+	v.reserve(len(b))
 	start := len(v.arena)
 	v.arena = append(v.arena, b...)
 	return v.arena[start:len(v.arena):len(v.arena)]

@@ -2,6 +2,7 @@ package core
 
 import (
 	"hash/maphash"
+	"math/bits"
 	"strconv"
 	"strings"
 	"sync"
@@ -114,16 +115,22 @@ func genericHint(src *Source, values []Value) string {
 	return b.String()
 }
 
-// Interactions live in chunks: a small first one, because most tests record
-// few interactions and a verifier is made per test, then chunks of chunkSize.
+// Interactions live in chunks that never move. They grow geometrically,
+// from a small first one (a verifier is made per test, and most tests
+// record few interactions) to chunkSize: a test pays for about the
+// interactions it records, never for a mostly empty chunk.
 const (
-	firstChunk = 32
-	chunkSize  = 256
+	firstChunk  = 8
+	chunkSize   = 256
+	growChunks  = 6                                // chunks of firstChunk<<k, k < growChunks, before the fixed-size ones
+	grownBefore = firstChunk * (1<<growChunks - 1) // interactions in the growing chunks
+	firstValues = 8                                // values in the arena's first chunk
+	maxValues   = 4 * chunkSize                    // values in its largest chunks
 )
 
 // timeline is the append-only record of interactions, with a cursor at the
-// first unasserted one. Interactions live in fixed-size chunks so that
-// recording does not allocate per call and pointers to them stay valid.
+// first unasserted one. Interactions live in chunks so that recording does
+// not allocate per call and pointers to them stay valid.
 type timeline struct {
 	mu     sync.Mutex
 	chunks [][]Interaction
@@ -133,22 +140,32 @@ type timeline struct {
 	index  *anyIndex // built lazily by the first InAnyOrder assertion
 }
 
-func (t *timeline) at(i int) *Interaction {
-	if i < firstChunk {
-		return &t.chunks[0][i]
+// chunkOf returns the chunk holding interaction i and i's index in it:
+// chunk k < growChunks holds firstChunk<<k interactions, the later ones
+// chunkSize each.
+func chunkOf(i int) (chunk, off int) {
+	if i < grownBefore {
+		k := bits.Len(uint(i/firstChunk+1)) - 1
+		return k, i - firstChunk*(1<<k-1)
 	}
-	i -= firstChunk
-	return &t.chunks[1+i/chunkSize][i%chunkSize]
+	i -= grownBefore
+	return growChunks + i/chunkSize, i % chunkSize
+}
+
+func (t *timeline) at(i int) *Interaction {
+	k, off := chunkOf(i)
+	return &t.chunks[k][off]
 }
 
 // record appends an interaction. The caller's values are copied into the arena.
 func (t *timeline) record(src *Source, values []Value) *Interaction {
 	t.mu.Lock()
-	switch {
-	case t.n == 0:
-		t.chunks = append(t.chunks, make([]Interaction, firstChunk))
-	case t.n >= firstChunk && (t.n-firstChunk)%chunkSize == 0:
-		t.chunks = append(t.chunks, make([]Interaction, chunkSize))
+	if k, off := chunkOf(t.n); off == 0 {
+		size := chunkSize
+		if k < growChunks {
+			size = firstChunk << k
+		}
+		t.chunks = append(t.chunks, make([]Interaction, size))
 	}
 	in := t.at(t.n)
 	t.n++
@@ -157,7 +174,7 @@ func (t *timeline) record(src *Source, values []Value) *Interaction {
 	if len(values) > 0 {
 		if cap(t.values)-len(t.values) < len(values) {
 			// The arena grows with the timeline: small for small tests.
-			t.values = make([]Value, 0, max(min(2*cap(t.values), 4*chunkSize), firstChunk, len(values)))
+			t.values = make([]Value, 0, max(min(2*cap(t.values), maxValues), firstValues, len(values)))
 		}
 		start := len(t.values)
 		t.values = append(t.values, values...)
@@ -322,7 +339,7 @@ func (x *anyIndex) find(src *Source, want []Value) *Interaction {
 // never misses one.
 func exactKeyable(values []Value) bool {
 	for _, v := range values {
-		if v.kind == kindMatcher || v.kind == kindNil || v.kind == kindOther {
+		if v.kind == kindMatcher || v.kind == kindNil || v.kind == kindOther || v.kind == kindSnapshot {
 			return false
 		}
 	}

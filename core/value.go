@@ -1,12 +1,12 @@
 package core
 
 import (
-	"bytes"
 	"fmt"
 	"reflect"
 	"regexp"
 	"strconv"
 	"strings"
+	"unsafe"
 )
 
 // kind tags the variant a Value holds.
@@ -20,16 +20,19 @@ const (
 	kindBool
 	kindMatcher
 	kindOther
+	kindSnapshot
 )
 
 // Value is one recorded or expected field value. It is a small tagged union so
 // that the common field types (int, string, []byte, bool) are stored without
 // boxing them in an interface: recording and asserting them does not allocate.
+// It is kept to six words, since the timeline holds one per recorded field: a
+// []byte shares s (its data and length) and i (its capacity) with the other
+// kinds.
 type Value struct {
 	kind kind
-	i    int64
-	s    string
-	b    []byte
+	i    int64  // an int, a bool (1 or 0), or a []byte's capacity (-1: a nil []byte)
+	s    string // a string, or a []byte's bytes (see bytes)
 	x    any
 }
 
@@ -41,7 +44,24 @@ func String(s string) Value { return Value{kind: kindString, s: s} }
 
 // Bytes returns a Value holding b. The slice is kept, not copied: callers that
 // record caller-owned buffers copy them first.
-func Bytes(b []byte) Value { return Value{kind: kindBytes, b: b} }
+func Bytes(b []byte) Value {
+	if b == nil {
+		return Value{kind: kindBytes, i: -1}
+	}
+	return Value{kind: kindBytes, i: int64(cap(b)), s: unsafe.String(unsafe.SliceData(b), len(b))}
+}
+
+// bytes returns the []byte a kindBytes value holds: the slice given to
+// Bytes, with its length and capacity (an empty one as []byte{}).
+func (v Value) bytes() []byte {
+	switch {
+	case v.i < 0:
+		return nil
+	case len(v.s) == 0:
+		return []byte{}
+	}
+	return unsafe.Slice(unsafe.StringData(v.s), v.i)[:len(v.s)]
+}
 
 // Bool returns a Value holding t.
 func Bool(t bool) Value {
@@ -68,8 +88,30 @@ func ValueOf(x any) Value {
 		return Bool(t)
 	case Matcher:
 		return Value{kind: kindMatcher, x: t}
+	case Snapshot:
+		return Value{kind: kindSnapshot, x: t}
 	}
 	return Value{kind: kindOther, x: x}
+}
+
+// A Snapshot is a recorded value kept in a compact form of the plugin's
+// (a request header as a few slices cut from an arena, rather than a map
+// copied on every call), standing for the Go value Materialize returns.
+// Everything outside the plugin sees only that value: Value.Interface,
+// matchers, hints and messages. A plugin records one with ValueOf.
+type Snapshot interface {
+	// Materialize returns the Go value the snapshot stands for, made
+	// anew on each call (only assertions with foreign matchers and
+	// failure messages ask for it).
+	Materialize() any
+}
+
+// A SnapshotMatcher is a Matcher that can also match a Snapshot without
+// materializing it: a plugin's own matcher for its own snapshots, on the
+// path every passing assertion takes.
+type SnapshotMatcher interface {
+	Matcher
+	MatchesSnapshot(s Snapshot) bool
 }
 
 // Interface returns the value as the Go value it was made from.
@@ -80,11 +122,13 @@ func (v Value) Interface() any {
 	case kindString:
 		return v.s
 	case kindBytes:
-		return v.b
+		return v.bytes()
 	case kindBool:
 		return v.i == 1
 	case kindMatcher, kindOther:
 		return v.x
+	case kindSnapshot:
+		return v.x.(Snapshot).Materialize()
 	}
 	return nil
 }
@@ -108,13 +152,26 @@ func (v Value) isWildcard() bool {
 func (v Value) matches(got Value) bool {
 	switch v.kind {
 	case kindMatcher:
+		if got.kind == kindSnapshot {
+			if sm, ok := v.x.(SnapshotMatcher); ok {
+				return sm.MatchesSnapshot(got.x.(Snapshot))
+			}
+		}
 		return v.x.(Matcher).Matches(got.Interface())
 	case kindBytes:
-		return got.kind == kindBytes && bytes.Equal(v.b, got.b)
+		return got.kind == kindBytes && v.s == got.s // the same bytes, as bytes.Equal compares them
 	case kindNil:
-		return got.kind == kindNil || (got.kind == kindBytes && len(got.b) == 0)
+		return got.kind == kindNil || (got.kind == kindBytes && len(got.s) == 0)
 	case kindOther:
-		return got.kind == kindOther && reflect.DeepEqual(v.x, got.x)
+		switch got.kind {
+		case kindOther:
+			return reflect.DeepEqual(v.x, got.x)
+		case kindSnapshot:
+			return reflect.DeepEqual(v.x, got.Interface())
+		}
+		return false
+	case kindSnapshot:
+		return reflect.DeepEqual(v.Interface(), got.Interface())
 	}
 	return v.kind == got.kind && v.i == got.i && v.s == got.s
 }
@@ -133,7 +190,7 @@ func (v Value) GoString() string {
 	case kindMatcher:
 		return v.x.(Matcher).String()
 	}
-	s := fmt.Sprintf("%#v", v.x)
+	s := fmt.Sprintf("%#v", v.Interface())
 	if len(s) > 4*elideAt {
 		s = cutRunes(s, 4*elideAt) + " /* ... " + strconv.Itoa(len(s)-4*elideAt) + " more bytes of this value */"
 	}
@@ -157,11 +214,15 @@ func (v Value) appendKey(dst []byte) []byte {
 		dst = append(dst, v.s...)
 	case kindBytes:
 		// nil and empty compare equal, so they share a key.
-		dst = strconv.AppendInt(dst, int64(len(v.b)), 10)
+		dst = strconv.AppendInt(dst, int64(len(v.s)), 10)
 		dst = append(dst, ':')
-		dst = append(dst, v.b...)
-	case kindOther:
-		s := fmt.Sprintf("%T:%#v", v.x, v.x)
+		dst = append(dst, v.s...)
+	case kindOther, kindSnapshot:
+		// A snapshot is keyed as the value it stands for, so that it
+		// finds an expected plain value.
+		x := v.Interface()
+		s := fmt.Sprintf("%T:%#v", x, x)
+		dst[len(dst)-1] = byte(kindOther)
 		dst = strconv.AppendInt(dst, int64(len(s)), 10)
 		dst = append(dst, ':')
 		dst = append(dst, s...)
