@@ -137,21 +137,28 @@ func (p *Plugin) recordHeader(h http.Header) *headerSnapshot {
 	if len(h) == 0 {
 		return &emptyHeader
 	}
+	// One pass over the map (iterating one is not cheap), into room on
+	// the stack for the usual few keys.
+	type pair struct {
+		k  string
+		vs []string
+	}
+	var local [8]pair
+	pairs := local[:0]
 	nv := 0
 	for k, vs := range h {
 		if len(vs) == 0 || !isCanonicalKey(k) {
 			c, _ := canonicalHeader(h)
 			return p.recordHeader(c)
 		}
+		pairs = append(pairs, pair{k, vs})
 		nv += len(vs)
 	}
-	snap, keys, vals, all := p.snapshotSlots(len(h), nv)
-	i := 0
-	for k, vs := range h {
-		n := copy(all, vs)
-		keys[i], vals[i] = k, all[:n:n]
+	snap, keys, vals, all := p.snapshotSlots(len(pairs), nv)
+	for i, kv := range pairs {
+		n := copy(all, kv.vs)
+		keys[i], vals[i] = kv.k, all[:n:n]
 		all = all[n:]
-		i++
 	}
 	snap.keys, snap.vals = keys, vals
 	return snap
