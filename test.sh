@@ -5,7 +5,8 @@
 #      (.ci/transparent.sh: `bigfoot vet` and `bigfoot test -race`, with
 #      ./transparent in a loopback-only network namespace);
 #   3. the modules with third-party clients and comparisons (integration/*,
-#      bench/*): go vet, then go test -race, plain and under the overlay.
+#      bench/*) and the protocol plugins in modules of their own (bfredis,
+#      bfpg): go vet, then go test -race, plain and under the overlay.
 # Fails on the first failure.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -18,7 +19,7 @@ echo "== 2. transparent mode: bigfoot vet and bigfoot test -race -count=1 ./..."
 bash .ci/transparent.sh
 
 echo "== 3. modules with third-party clients"
-for mod in $(find integration bench -name go.mod -not -path '*/testdata/*' 2>/dev/null | sort); do
+for mod in $(find integration bench bfredis bfpg -name go.mod -not -path '*/testdata/*' 2>/dev/null | sort); do
   dir=$(dirname "$mod")
   echo "-- $dir"
   (
