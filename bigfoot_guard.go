@@ -11,15 +11,28 @@ import (
 // Guard.
 type GuardKind = guard.Kind
 
-// The kinds of call. GuardDial covers every connection and packet of
-// package net (net.Dial and net.Dialer, net.DialTCP and the other typed
-// dials, packets sent from unconnected sockets); the others are the kinds
-// of the request-level plugins.
+// The kinds of call, each decided by its own level outside every sandbox
+// under the overlay (see the README's "Guard levels" for the details).
 const (
+	// GuardDial: every connection and packet of package net (net.Dial
+	// and net.Dialer, net.DialTCP and the other typed dials, packets sent
+	// from unconnected sockets) that the firewall refuses and that is not
+	// made for an HTTP request or a database/sql driver.
 	GuardDial = guard.KindDial
+	// GuardHTTP: a request through any *http.Transport whose connection
+	// the firewall refuses (decided on the address the transport dials;
+	// the refusal names the method and URL). Let through, its dial and
+	// that dial's DNS go through too.
 	GuardHTTP = guard.KindHTTP
-	GuardSQL  = guard.KindSQL
-	GuardDNS  = guard.KindDNS
+	// GuardSQL: a connection a *sql.DB of a real driver opens whose dial
+	// the firewall refuses; the refusal names the driver.
+	GuardSQL = guard.KindSQL
+	// GuardDNS: a name lookup of any resolver, Go's or the C library's,
+	// that would ask a nameserver (localhost and names under .localhost
+	// are answered as loopback without one).
+	GuardDNS = guard.KindDNS
+	// GuardExec: a process start that the command firewall refuses
+	// (bfexec.DenyCommands, guard.SetCommandFirewall).
 	GuardExec = guard.KindExec
 )
 
@@ -46,7 +59,8 @@ const (
 // Levels govern calls outside every sandbox only: inside one every call is
 // scripted whatever the level, and a call of a sandbox that has closed is
 // refused with a *PostSandboxInteractionError. A call that cannot go to the
-// real thing safely is refused at Warn and Off too, with a
+// real thing safely (a seam's own value used outside the sandbox, such as
+// the *sql.DB of bf.SQL().Open) is refused at Warn and Off too, with a
 // *CannotPassThroughError that says why.
 //
 // The level applies to t's own calls (made with a context from
@@ -56,7 +70,8 @@ const (
 // applies to those. It wins over SetGuard, which wins over the environment:
 // BIGFOOT_GUARD=dial=warn,exec=off (or BIGFOOT_GUARD=warn for every kind).
 // Without the overlay (plain go test) nothing is intercepted outside the
-// seams, and levels have no effect.
+// seams, and levels decide only how a seam used outside the sandbox is
+// refused (a *CannotPassThroughError at Warn and Off).
 func Guard(t TestingT, kind GuardKind, level GuardLevel) {
 	t.Helper()
 	by := "bigfoot.Guard(t, " + kindName(kind) + ", " + levelName(level) + ") in " + t.Name()

@@ -104,3 +104,35 @@ func TestGuard(t *testing.T) {
 		t.Error("names of kinds and levels that do not exist")
 	}
 }
+
+// TestGuardSeamCannotPassThrough: the SQL plugin's own *sql.DB used
+// outside the sandbox is refused with a *GuardedCallError at level
+// Error, and at Warn and Off with a *CannotPassThroughError that wraps
+// it: nothing real stands behind it to let the call through to. Plain go
+// test or the overlay alike.
+func TestGuardSeamCannotPassThrough(t *testing.T) {
+	for _, level := range []GuardLevel{Error, Warn, Off} {
+		ft := bftest.New(t)
+		var err error
+		ft.Run(func() {
+			Guard(ft, GuardSQL, level)
+			bf := New(ft)
+			err = bf.SQL().Open("app").Ping()
+		})
+		var g *GuardedCallError
+		var cannot *CannotPassThroughError
+		switch {
+		case !errors.As(err, &g) || g.Plugin != "sql":
+			t.Errorf("at %v: %v, want the refusal", level, err)
+		case (level == Error) == errors.As(err, &cannot):
+			t.Errorf("at %v: %v; a *CannotPassThroughError at Warn and Off only", level, err)
+		case level != Error && !strings.Contains(err.Error(), "guard sql="+level.String()+" (bigfoot.Guard(t, bigfoot.GuardSQL, bigfoot."+
+			map[GuardLevel]string{Warn: "Warn", Off: "Off"}[level]+") in "+t.Name()+`) would let sql connect "app" through, but it cannot pass through safely: `+
+			"the connection is the SQL plugin's, scripted, with no database behind it"):
+			t.Errorf("at %v, the message:\n%v", level, err)
+		}
+		if !ft.Failed() {
+			t.Errorf("at %v the test did not fail", level)
+		}
+	}
+}

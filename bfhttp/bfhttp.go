@@ -382,9 +382,10 @@ func (p *Plugin) serve(req *http.Request, seam bool) (*http.Response, error) {
 	}
 	if seam && !p.v.InSandbox() {
 		closeBody(req)
-		err := p.outsideSandbox(method, req.URL)
-		p.v.Report(err)
-		return nil, err
+		// A guard level of warn or off cannot let it through: the
+		// plugin's RoundTripper has no transport behind it.
+		return nil, guard.RefuseOutside(guard.KindHTTP, p.v, "http request "+method+" "+req.URL.Redacted(), p.outsideSandbox(method, req.URL),
+			"the RoundTripper is the HTTP plugin's ("+core.CurrentNames().Verifier+".HTTP()), with no transport behind it")
 	}
 	sent, err := readBody(ctx, req)
 	if err != nil {

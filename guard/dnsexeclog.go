@@ -179,18 +179,20 @@ func LetThroughContext(ctx context.Context) bool {
 // lookupHook is installed at the start of every lookup method of
 // net.Resolver. kind is one of the Lookup* kinds; arg1 and arg2 are the
 // network (LookupIP) or service and proto (LookupSRV); dial tells whether
-// the resolver has a Dial of its own. With no sandbox ever entered it
-// costs a context lookup and an atomic load.
+// the resolver has a Dial of its own. A lookup outside every sandbox is
+// decided by the guard level of dns before any resolver runs
+// (lookupOutside): it sends no query unless it is let through.
 func lookupHook(ctx context.Context, kind, name, arg1, arg2 string, dial bool) (bool, any, error) {
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	owner := core.SandboxOwner(ctx)
-	if !owner.Found() {
-		return false, nil, nil // outside every sandbox: the lookup goes on
-	}
 	if (kind == LookupHost || kind == LookupIP) && (name == "" || isIPLiteral(name)) {
 		return false, nil, nil // net answers these itself, without a lookup
+	}
+	owner := core.SandboxOwner(ctx)
+	if !owner.Open && !owner.Closed {
+		// Outside every sandbox: the guard level of dns (kinds.go).
+		return lookupOutside(ctx, owner, kind, name, arg1, arg2, dial)
 	}
 	q := &Lookup{Kind: kind, Name: name, LetThrough: LetThroughContext(ctx), CustomDial: dial}
 	switch kind {
@@ -241,11 +243,12 @@ func isIPLiteral(s string) bool {
 // DecideLookup decides an intercepted lookup: the claimants of its open
 // sandbox (and, when none answers, an unmocked failure at the DNS level,
 // so that the system resolver never dials the socket layer for it), a
-// post-sandbox refusal, or Pass for a lookup that belongs to no sandbox,
-// whose DNS queries then meet the firewall as dials. A lookup that no
-// claimant answers goes on (Pass) when it is made for a let-through dial,
-// or by a resolver with a Dial of its own (its DNS goes over that dial,
-// to the layer below).
+// post-sandbox refusal, or Pass for a lookup that belongs to no open
+// sandbox (the hook then decides it by the guard level of dns, before any
+// resolver runs; a plugin's seam that calls DecideLookup decides such a
+// lookup itself). A lookup that no claimant answers goes on (Pass) when it
+// is made for a let-through dial, or by a resolver with a Dial of its own
+// (its DNS goes over that dial, to the layer below).
 func DecideLookup(ctx context.Context, q *Lookup) (Decision, *LookupAnswer, error) {
 	return decideLookup(ctx, core.SandboxOwner(ctx), q)
 }
@@ -407,10 +410,26 @@ func StartCommand(c *Command) (Decision, *Process, error) {
 		return Answer, nil, PostSandbox(owner, "exec", "start "+strings.Join(c.Args, " "))
 	}
 	if refused := CheckCommand(c.Path, c.Args); refused != nil {
-		reportUnowned(refused)
-		return Answer, nil, refused
+		// The guard level of exec decides: refused (and reported), or
+		// started for real at warn and off.
+		if err := Enforce(KindExec, owner, "exec start "+commandCall(c), refused, ""); err != nil {
+			return Answer, nil, err
+		}
 	}
 	return Pass, nil, nil
+}
+
+// commandCall names a process start in warnings: its argv, cut to a
+// bounded length, so that warn counts each distinct command line.
+func commandCall(c *Command) string {
+	s := strings.Join(c.Args, " ")
+	if s == "" {
+		s = c.Path
+	}
+	if len(s) > 200 {
+		s = s[:200] + "..."
+	}
+	return s
 }
 
 // lookPathHook is installed at the start of os/exec.LookPath: a
@@ -771,9 +790,11 @@ func commandRuleMatches(rule, path, argv0 string) bool {
 	return rule == filepath.Base(path) || rule == filepath.Base(argv0)
 }
 
-// CheckCommand decides a process start outside every sandbox: nil lets it
-// start, a *core.GuardedCallError refuses it, naming the rule and how to
-// allow it.
+// CheckCommand decides a process start outside every sandbox by the
+// command firewall: nil lets it start, a *core.GuardedCallError refuses
+// it, naming the rule and how to allow it. It does not apply the guard
+// level of exec (StartCommand does, with Enforce): the refusal is what
+// level error returns.
 func CheckCommand(path string, argv []string) *core.GuardedCallError {
 	if !cmdRulesSet.Load() {
 		return nil
@@ -801,6 +822,8 @@ func CheckCommand(path string, argv []string) *core.GuardedCallError {
 				return &core.GuardedCallError{Plugin: "exec", Op: "start", Network: "command", Address: strings.Join(argv, " "),
 					Reason: "the start is outside every sandbox, and the rule " + strconv.Quote(d) + " (" + r.owner + ") refuses it",
 					Fix: "// let it start for real, while the test runs:\nbfexec.AllowCommands(t, " + strconv.Quote(name) + ")\n" +
+						"// or, while migrating a suite, let refused starts through, each reported once with a count:\n" +
+						n.Package + ".Guard(t, " + n.Package + ".GuardExec, " + n.Package + ".Warn)\n" +
 						"// or answer it from a script: start it inside " + n.Verifier + ".Sandbox, after\n" +
 						n.Verifier + ".Exec().Expect(" + goStrings(argv) + ", bfexec.Result{})"}
 			}

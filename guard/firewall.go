@@ -1,6 +1,7 @@
 package guard
 
 import (
+	"context"
 	"os"
 	"strconv"
 	"strings"
@@ -244,13 +245,22 @@ func CheckDial(plugin, network, address string) (allowedBy string, refused *core
 
 // checkOutside decides a dial or packet of package net made outside every
 // sandbox, by owner (the zero Owner, or a verifier whose sandbox has not
-// opened yet): the firewall, then the guard level of dials. It returns nil
-// when the call goes to the network; otherwise it has reported the error
-// it returns. op and script are as for checkFirewall.
-func checkOutside(owner core.Owner, plugin, op, network, address, script string) error {
+// opened yet): the firewall, then the guard level of the call's kind. It
+// returns nil when the call goes to the network; otherwise it has reported
+// the error it returns. op and script are as for checkFirewall. ctx is the
+// dial's context (nil for packets): a dial an HTTP request makes is an
+// http call, and one a database/sql driver makes is an sql call (see
+// requestRefusal), each decided by its own kind's level and refused in its
+// own terms.
+func checkOutside(ctx context.Context, owner core.Owner, plugin, op, network, address, script string) error {
 	_, refused := checkFirewall(plugin, op, network, address, script)
 	if refused == nil {
 		return nil
+	}
+	if op == "dial" {
+		if kind, call, err := requestRefusal(ctx, network, address, refused); err != nil {
+			return Enforce(kind, owner, call, err, "")
+		}
 	}
 	if level, _ := LevelFor(KindDial, owner); level == LevelError {
 		report(owner, refused) // Enforce's first case, without building the call's text

@@ -192,9 +192,10 @@ func Dial(ctx context.Context, network, address string) (Decision, net.Conn, err
 	if FirewallAllowsFast(network, address) {
 		return Pass, nil, nil
 	}
-	// The firewall, then the guard level of dials (levels.go). Only a test
-	// the dial provably belongs to (its context) is failed.
-	if err := checkOutside(owner, "socket", "dial", network, address, ""); err != nil {
+	// The firewall, then the guard level of the dial's kind (levels.go,
+	// kinds.go). Only a test the dial provably belongs to (its context) is
+	// failed.
+	if err := checkOutside(ctx, owner, "socket", "dial", network, address, ""); err != nil {
 		return Answer, nil, err
 	}
 	return LetThrough, nil, nil

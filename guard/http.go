@@ -12,11 +12,13 @@ import (
 // one that none answers is carried by the sandbox's own copy of the
 // transport, so that pooled connections are never shared between
 // sandboxes (parallel tests on http.DefaultClient each get their own
-// connections, dialed in their own sandbox). Every other request goes on
-// as usual.
+// connections, dialed in their own sandbox). A request of a closed
+// sandbox is refused. Every other request is outside every sandbox: it
+// goes on, and meets the guard level of http at its dial
+// (outsideRoundTrip).
 func roundTripHook(t *http.Transport, req *http.Request) (bool, *http.Response, error) {
 	if !core.AnySandboxOpen() {
-		return false, nil, nil
+		return outsideRoundTrip(t, req)
 	}
 	if isolated.owned(t) {
 		return false, nil, nil // a sandbox's own copy: carry on
@@ -27,7 +29,7 @@ func roundTripHook(t *http.Transport, req *http.Request) (bool, *http.Response, 
 		return true, nil, PostSandbox(owner, "http", req.Method+" "+req.URL.Redacted())
 	}
 	if !owner.Open {
-		return false, nil, nil
+		return outsideRoundTrip(t, req)
 	}
 	if claims := rtClaims.Load(); claims != nil {
 		for _, cl := range *claims {

@@ -38,14 +38,16 @@ const EnvGuard = "BIGFOOT_GUARD"
 // calls LevelFor or Enforce with the kind of the calls it intercepts.
 type Kind uint8
 
-// The kinds of call. Only KindDial has an interception path in every
-// binary built with the overlay (package net's dials and packet sends, see
-// Dial); the others are the kinds of the request-level plugins (net/http's
-// transports, database/sql, the resolver, os/exec).
+// The kinds of call. Under the overlay each is decided outside sandboxes
+// where it reaches the world (kinds.go): dials and packets of package net
+// by Dial and the net entry hooks; an HTTP request and a database/sql
+// driver's connection at the dial they make, by their own kind; name
+// lookups by the lookup hook, before any resolver runs; process starts by
+// StartCommand, after the command firewall.
 const (
 	KindDial Kind = iota // "dial": connections and packets of package net
 	KindHTTP             // "http": requests through an http.Transport
-	KindSQL              // "sql": database/sql connections and queries
+	KindSQL              // "sql": database/sql connections
 	KindDNS              // "dns": name lookups
 	KindExec             // "exec": processes started with os/exec
 	numKinds

@@ -184,7 +184,7 @@ func dialEntry(ctx context.Context, fn, connType, network, address string) error
 	case owner.Closed:
 		return PostSandbox(owner, "socket", call)
 	}
-	return checkOutside(owner, "socket", "dial", network, address,
+	return checkOutside(ctx, owner, "socket", "dial", network, address,
 		"// or script it: inside "+n.Verifier+".Sandbox, dial with net.Dial or a net.Dialer (the "+connType+" of "+fn+" cannot be scripted), answered by "+n.Verifier+".Socket().NewSession()")
 }
 
@@ -259,7 +259,7 @@ func sendEntry(fn, network, address string) error {
 	case owner.Closed:
 		return PostSandbox(owner, "socket", call)
 	}
-	return checkOutside(owner, "socket", "send", network, address,
+	return checkOutside(nil, owner, "socket", "send", network, address,
 		"// or script it: inside "+n.Verifier+".Sandbox, send on a connection from net.Dial("+strconv.Quote(network)+", ...), answered by "+n.Verifier+".Socket().NewSession()")
 }
 
@@ -282,6 +282,6 @@ func listenMulticastUDPHook(network string, gaddr *net.UDPAddr) error {
 	case owner.Closed:
 		return PostSandbox(owner, "socket", call)
 	}
-	return checkOutside(owner, "socket", "join", network, address,
+	return checkOutside(nil, owner, "socket", "join", network, address,
 		"// a multicast group cannot be joined inside a sandbox: nothing there answers it")
 }

@@ -56,12 +56,20 @@ func ClaimSQL(c SQLClaim) {
 	sqlClaims.Store(&list)
 }
 
+// sqlSeen is set once any *sql.DB has asked for a connection: until then
+// no dial can be a database/sql driver's, and a refused dial need not
+// read its stack to tell (sqlDriverOnStack).
+var sqlSeen atomic.Bool
+
 // sqlConnHook is installed in database/sql.(*DB).conn. A request that
 // belongs to no sandbox costs a label read and a context lookup. One that
 // belongs to an open sandbox goes to the claimants; one of a sandbox that
 // has closed is refused (the connection would otherwise come from the
 // DB's pool or driver, unscripted).
 func sqlConnHook(ctx context.Context, db *sql.DB) func() (driver.Conn, error) {
+	if !sqlSeen.Load() {
+		sqlSeen.Store(true)
+	}
 	if core.Unowned(ctx) {
 		return nil
 	}

@@ -160,8 +160,10 @@ func (p *Plugin) DialContext(ctx context.Context, network, address string) (net.
 		err := &core.GuardedCallError{Plugin: "socket", Op: "dial", Network: network, Address: address,
 			Reason: "no sandbox is open; calls are answered only inside " + n.Verifier + ".Sandbox",
 			Fix:    n.Verifier + ".Sandbox(func() {\n\tconn, err := " + n.Verifier + ".Socket().Dial(" + strconv.Quote(network) + ", " + strconv.Quote(address) + ")\n\t// ...\n})"}
-		p.v.Report(err)
-		return nil, err
+		// A guard level of warn or off cannot let it through: the
+		// connection is the plugin's, with no peer behind it.
+		return nil, guard.RefuseOutside(guard.KindDial, p.v, "socket dial "+network+" "+address, err,
+			"the connection is the socket plugin's ("+n.Verifier+".Socket().Dial), with no peer behind it")
 	}
 	return p.dial(network, address)
 }

@@ -678,7 +678,7 @@ func TestLoopbackByName(t *testing.T) {
 		_, err := net.Dial("tcp", name+":"+port)
 		refused(t, err, "tcp", name+":"+port)
 		_, err = http.Get("http://" + name + ":" + port + "/")
-		refused(t, err, "tcp", name+":"+port)
+		refusedHTTP(t, err, "GET", "http://"+name+":"+port+"/", name+":"+port)
 	}
 	c, err := net.Dial("tcp", "localhost:"+port)
 	if err != nil {

@@ -124,9 +124,10 @@ func TestFirewallRefuses(t *testing.T) {
 	_, err = (&net.Dialer{}).DialContext(context.Background(), "tcp", "db.example.com:5432")
 	refused(t, err, "tcp", "db.example.com:5432")
 
-	// A clearly named error even through net/http's wrapping.
+	// A clearly named error even through net/http's wrapping, in HTTP's
+	// own terms (the guard level of http decides it).
 	_, err = http.Get("http://192.0.2.1/")
-	refused(t, err, "tcp", outside)
+	refusedHTTP(t, err, "GET", "http://192.0.2.1/", outside)
 }
 
 // TestAllowDial lets matching dials through while the test runs, and only

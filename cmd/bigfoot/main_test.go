@@ -452,7 +452,8 @@ func writeModuleZip(t *testing.T, dir, version string) {
 			}
 			return nil
 		}
-		if rel != "go.mod" && (!strings.HasSuffix(rel, ".go") || strings.HasSuffix(rel, "_test.go")) {
+		source := strings.HasSuffix(rel, ".go") && !strings.HasSuffix(rel, "_test.go") || strings.HasSuffix(rel, ".s")
+		if rel != "go.mod" && !source {
 			return nil
 		}
 		data, err := os.ReadFile(path)
