@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 
 	"github.com/bigfoot-go/bigfoot/core"
+	"github.com/bigfoot-go/bigfoot/guard"
 )
 
 // drv is the plugin as a database/sql driver: db.Driver() of a DB from
@@ -138,9 +139,12 @@ func (c *conn) guard(op string) error {
 	err := &core.GuardedCallError{Plugin: "sql", Op: op, Network: "on", Address: c.l.String(),
 		Reason: "no sandbox is open; database calls are answered only inside " + n.Verifier + ".Sandbox",
 		Fix:    n.Verifier + ".Sandbox(func() {\n\t// the code that uses the database\n})"}
-	p.v.Report(err)
-	return err
+	return guard.RefuseOutside(guard.KindSQL, p.v, "sql "+op+" on "+c.l.String(), err, seamNothingBehind)
 }
+
+// seamNothingBehind says why a guard level of warn or off cannot let a
+// call of the plugin's own connections through.
+const seamNothingBehind = "the connection is the SQL plugin's, scripted, with no database behind it"
 
 // begin is the common start of every call: the connection in use, the
 // sandbox open, the context not done.

@@ -23,7 +23,7 @@ type Plugin struct {
 	mu       sync.Mutex
 	sessions []*Session          // in registration order
 	head     int                 // first session no connection has taken
-	links    map[*link]struct{}  // bound connections not yet closed
+	links    []*link             // bound connections not yet closed: few, so a list
 	parkedBy map[*sql.DB][]*link // transparent mode: sessions kept for each DB's next connection
 	dbs      []*sql.DB           // from Open, closed at verification
 	wake     chan struct{}       // closed at the next change of a link, while waiting is set
@@ -42,7 +42,7 @@ func init() {
 }
 
 func newPlugin(v *core.Verifier) *Plugin {
-	p := &Plugin{v: v} // links is made by the first connection
+	p := &Plugin{v: v}
 	v.OnSandboxExit(p.sandboxExit)
 	v.OnVerify(p.verify)
 	return p
@@ -102,8 +102,8 @@ func (p *Plugin) connect(ctx context.Context, dsn string, db *sql.DB) (driver.Co
 		err := &core.GuardedCallError{Plugin: "sql", Op: "connect", Network: "to", Address: strconv.Quote(dsn),
 			Reason: "no sandbox is open; database calls are answered only inside " + n.Verifier + ".Sandbox",
 			Fix:    n.Verifier + ".Sandbox(func() {\n\t// the code that uses the database\n})"}
-		p.v.Report(err)
-		return nil, err
+		// A guard level of warn or off cannot let it through: there is no database behind it.
+		return nil, guard.RefuseOutside(guard.KindSQL, p.v, "sql connect "+strconv.Quote(dsn), err, seamNothingBehind)
 	}
 	park := db != nil
 	if park {
@@ -124,10 +124,7 @@ func (p *Plugin) connect(ctx context.Context, dsn string, db *sql.DB) (driver.Co
 		return nil, st.err
 	}
 	p.mu.Lock()
-	if p.links == nil {
-		p.links = map[*link]struct{}{}
-	}
-	p.links[l] = struct{}{}
+	p.links = append(p.links, l)
 	p.mu.Unlock()
 	return &conn{l: l, park: park}, nil
 }
@@ -153,9 +150,11 @@ func (p *Plugin) record(c *call, st *step) {
 	case kConnect:
 		p.v.Record(Connect, core.String(c.l.dsn))
 	case kQuery:
-		p.v.Record(Query, core.String(c.query), core.ValueOf(argsOf(c.args)))
+		st.keepArgs(c.args)
+		p.v.Record(Query, core.String(c.query), core.ValueOf(st))
 	case kExec:
-		p.v.Record(Exec, core.String(c.query), core.ValueOf(argsOf(c.args)))
+		st.keepArgs(c.args)
+		p.v.Record(Exec, core.String(c.query), core.ValueOf(st))
 	case kBegin:
 		p.v.Record(Begin)
 	case kCommit:
@@ -226,7 +225,9 @@ func (p *Plugin) unpark(db *sql.DB) *link {
 
 func (p *Plugin) drop(l *link) {
 	p.mu.Lock()
-	delete(p.links, l)
+	if i := slices.Index(p.links, l); i >= 0 {
+		p.links = slices.Delete(p.links, i, i+1)
+	}
 	p.mu.Unlock()
 	p.changed()
 }
@@ -260,15 +261,13 @@ func (p *Plugin) sandboxExit() {
 			timer.Stop()
 		}
 	}()
+	var idleBuf, busyBuf [4]*link // most sandboxes leave a connection or two
 	for {
+		// Set before the links are read, so that a change after it wakes the wait.
 		p.waiting.Store(true)
 		p.mu.Lock()
-		if p.wake == nil {
-			p.wake = make(chan struct{})
-		}
-		wake := p.wake
-		var idleLinks, busy []*link
-		for l := range p.links {
+		idleLinks, busy := idleBuf[:0], busyBuf[:0]
+		for _, l := range p.links {
 			switch l.load() {
 			case idle, parked:
 				idleLinks = append(idleLinks, l)
@@ -276,8 +275,15 @@ func (p *Plugin) sandboxExit() {
 				busy = append(busy, l)
 			}
 		}
+		var wake chan struct{}
+		if len(busy) > 0 { // made only when there is something to wait for
+			if p.wake == nil {
+				p.wake = make(chan struct{})
+			}
+			wake = p.wake
+		}
 		p.mu.Unlock()
-		// In session order: the timeline and the messages do not depend on a map's order.
+		// In session order: the timeline and the messages do not depend on the order of connections.
 		bySession := func(a, b *link) int { return a.s.number - b.s.number }
 		slices.SortFunc(idleLinks, bySession)
 		slices.SortFunc(busy, bySession)
@@ -360,7 +366,8 @@ func (p *Plugin) verify() error {
 	p.mu.Lock()
 	dbs := p.dbs
 	p.dbs = nil
-	sessions := append([]*Session(nil), p.sessions...)
+	var buf [4]*Session
+	sessions := append(buf[:0], p.sessions...)
 	p.mu.Unlock()
 	for _, db := range dbs {
 		db.Close()

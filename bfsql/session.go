@@ -41,11 +41,24 @@ var kindNames = [numKinds]string{StepConnect, StepBegin, StepQuery, StepExec, St
 // String returns the step name of the kind.
 func (k kind) String() string { return kindNames[k] }
 
+// kindOf returns the kind of a step name. A switch, which the compiler
+// turns into a few comparisons: every Expect asks.
 func kindOf(name string) (kind, bool) {
-	for k, n := range kindNames {
-		if n == name {
-			return kind(k), true
-		}
+	switch name {
+	case StepConnect:
+		return kConnect, true
+	case StepBegin:
+		return kBegin, true
+	case StepQuery:
+		return kQuery, true
+	case StepExec:
+		return kExec, true
+	case StepCommit:
+		return kCommit, true
+	case StepRollback:
+		return kRollback, true
+	case StepClose:
+		return kClose, true
 	}
 	return 0, false
 }
@@ -129,6 +142,45 @@ type step struct {
 	// res is what an exec returns: steps never move (see stepList), so
 	// the driver hands out a pointer to it rather than allocate per call.
 	res result
+	// args are the recorded arguments of the query or exec that takes the
+	// step: a step is taken once, so the timeline keeps them here, the
+	// step standing for them (see Materialize), rather than in allocations
+	// per call. They are the first nargs of args, or, when there are more
+	// than args holds, an Args in args[0] and nargs is manyArgs.
+	nargs uint8
+	args  [2]any
+}
+
+const manyArgs = 255
+
+// keepArgs keeps the arguments database/sql passed, for the timeline.
+func (st *step) keepArgs(nv []driver.NamedValue) {
+	a := argsOf(nv, st.args[:])
+	if len(a) > len(st.args) {
+		st.args[0], st.nargs = a, manyArgs
+		return
+	}
+	st.nargs = uint8(len(a))
+}
+
+// recordedArgs returns the arguments keepArgs kept.
+func (st *step) recordedArgs() Args {
+	switch st.nargs {
+	case 0:
+		return nil
+	case manyArgs:
+		return st.args[0].(Args)
+	}
+	return st.args[:st.nargs:st.nargs]
+}
+
+// Materialize returns the recorded arguments, as Args: the step is the
+// core.Snapshot the timeline holds for its "args" field.
+func (st *step) Materialize() any {
+	if st.nargs == manyArgs {
+		return st.args[0] // an Args already
+	}
+	return st.recordedArgs()
 }
 
 // stepList holds a session's steps in blocks that never move: appending
@@ -171,9 +223,10 @@ type Session struct {
 	// serialized by it.
 	mu     sync.Mutex
 	steps  stepList
-	next   int   // first step neither used nor passed over
-	state  state // the connection's state, once bound
-	states state // the states the script can be in after its last step (Expect's check)
+	rows   slab[rowsData] // the scripted rows of the query steps
+	next   int            // first step neither used nor passed over
+	state  state          // the connection's state, once bound
+	states state          // the states the script can be in after its last step (Expect's check)
 	bound  bool
 	ended  bool // verification ran
 }
@@ -210,13 +263,13 @@ func (s *Session) add(name string, returns any, pc uintptr, opts []core.StepOpti
 	}
 	st := step{kind: k, pc: pc}
 	st.err, st.optional = core.ApplyOptions(opts)
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	if st.err == nil {
-		if err := st.keep(returns, &s.p.cols); err != nil {
+		if err := st.keep(returns, &s.p.cols, &s.rows); err != nil {
 			return err
 		}
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	if s.bound || s.ended {
 		what := "bound to a connection"
 		if s.ended {
@@ -243,8 +296,8 @@ func (s *Session) add(name string, returns any, pc uintptr, opts []core.StepOpti
 }
 
 // keep checks returns against the step and stores it as the step keeps
-// it: a copy the test can no longer change.
-func (st *step) keep(returns any, cols *colCache) error {
+// it: a copy the test can no longer change, a query's rows cut from rows.
+func (st *step) keep(returns any, cols *colCache, rows *slab[rowsData]) error {
 	switch st.kind {
 	case kQuery:
 		var r Rows
@@ -260,7 +313,7 @@ func (st *step) keep(returns any, cols *colCache) error {
 		default:
 			return returnsError(st.kind, returns)
 		}
-		rd, err := newRowsData(r, cols)
+		rd, err := newRowsData(r, cols, rows)
 		if err != nil {
 			return err
 		}
@@ -432,9 +485,9 @@ func queryComment(q string) string { return core.String(q).GoString() }
 func (c *call) describe() string {
 	switch c.kind {
 	case kQuery:
-		return "QueryContext(" + core.String(c.query).GoString() + ", " + argsOf(c.args).GoString() + ")"
+		return "QueryContext(" + core.String(c.query).GoString() + ", " + argsOf(c.args, nil).GoString() + ")"
 	case kExec:
-		return "ExecContext(" + core.String(c.query).GoString() + ", " + argsOf(c.args).GoString() + ")"
+		return "ExecContext(" + core.String(c.query).GoString() + ", " + argsOf(c.args, nil).GoString() + ")"
 	case kConnect:
 		return "Connect()"
 	case kBegin:

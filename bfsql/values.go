@@ -103,14 +103,37 @@ type columnType struct {
 	nullable bool
 }
 
-func newRowsData(r Rows, cols *colCache) (*rowsData, error) {
+// slab hands out Ts cut from blocks that never move, so that a pointer to
+// one stays valid: an allocation per block rather than per T. Blocks grow
+// from 4 Ts to 64, so that a short script pays for little. It is not safe
+// for concurrent use: its owner's lock guards it.
+type slab[T any] struct {
+	free []T // what is left of the current block
+	size int // the current block's size
+}
+
+// next returns a zero T that nothing else uses.
+func (s *slab[T]) next() *T {
+	if len(s.free) == 0 {
+		s.size = min(max(2*s.size, 4), 64)
+		s.free = make([]T, s.size)
+	}
+	p := &s.free[0]
+	s.free = s.free[1:]
+	return p
+}
+
+// newRowsData checks r's shape and keeps its values, converted, in rows
+// cut from slab.
+func newRowsData(r Rows, cols *colCache, slab *slab[rowsData]) (*rowsData, error) {
 	n := len(r.Columns)
 	for i, row := range r.Values {
 		if len(row) != n {
 			return nil, &InvalidRowsError{Row: i, Got: len(row), Columns: n, Fix: rowsFix(r.Columns, len(row))}
 		}
 	}
-	rd := &rowsData{columns: cols.get(r.Columns), n: int32(len(r.Values))}
+	rd := slab.next()
+	rd.columns, rd.n = cols.get(r.Columns), int32(len(r.Values))
 	if total := n * len(r.Values); total <= len(rd.buf) {
 		rd.flat = rd.buf[:total:total]
 	} else {
@@ -273,15 +296,29 @@ func (a Args) GoString() string { return renderList(a) }
 // String is GoString.
 func (a Args) String() string { return renderList(a) }
 
+// A statement's arguments are recorded as the step it took (see
+// step.keepArgs), a core.Snapshot, so that recording them boxes nothing;
+// everything outside the plugin sees the Args it stands for.
+var (
+	_ core.Snapshot        = (*step)(nil)
+	_ core.SnapshotMatcher = (*argsMatcher)(nil)
+)
+
 var errEnded = errors.New("bigfoot: the verifier has been verified; the sql plugin answers no more calls")
 
-// argsOf copies the arguments database/sql passed, for the timeline:
-// []byte values are copied, since the caller may reuse them.
-func argsOf(nv []driver.NamedValue) Args {
+// argsOf copies the arguments database/sql passed, for the timeline, into
+// buf when they fit (a step's, which the timeline may keep): []byte
+// values are copied, since the caller may reuse them.
+func argsOf(nv []driver.NamedValue, buf []any) Args {
 	if len(nv) == 0 {
 		return nil
 	}
-	out := make(Args, len(nv))
+	var out Args
+	if len(nv) <= len(buf) {
+		out = buf[:len(nv):len(nv)]
+	} else {
+		out = make(Args, len(nv))
+	}
 	for i := range nv {
 		v := nv[i].Value
 		if b, ok := v.([]byte); ok && b != nil {
@@ -330,6 +367,10 @@ func (m *argsMatcher) Matches(x any) bool {
 	default:
 		return false
 	}
+	return m.matchList(got)
+}
+
+func (m *argsMatcher) matchList(got []any) bool {
 	if len(got) != len(m.want) {
 		return false
 	}
@@ -339,6 +380,16 @@ func (m *argsMatcher) Matches(x any) bool {
 		}
 	}
 	return true
+}
+
+// MatchesSnapshot reports whether a statement's recorded arguments equal
+// the asserted ones, without boxing them: the path of every passing
+// AssertQuery and AssertExec.
+func (m *argsMatcher) MatchesSnapshot(s core.Snapshot) bool {
+	if st, ok := s.(*step); ok {
+		return m.matchList(st.recordedArgs())
+	}
+	return m.Matches(s.Materialize())
 }
 
 // converted returns the asserted arguments as the driver would receive them.

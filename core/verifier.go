@@ -43,7 +43,7 @@ type Verifier struct {
 	// mu guards the fields below it. It is never held while calling a
 	// plugin, a matcher or a reporter-supplied function.
 	mu       sync.Mutex
-	plugins  map[any]*pluginSlot
+	plugins  []*pluginSlot // a verifier has a few: a list costs less than a map
 	scripts  []script
 	live     []*Session // bound sessions with required steps left; Session.liveIdx indexes it
 	failures []error    // failures of intercepted calls, in order
@@ -77,7 +77,7 @@ type script interface {
 // arranges for VerifyAtCleanup to run at cleanup. With r nil (manual use)
 // every failure is only returned as an error.
 func New(r Reporter) *Verifier {
-	return &Verifier{r: r, plugins: map[any]*pluginSlot{}}
+	return &Verifier{r: r}
 }
 
 // Core returns v, so that *Verifier is a Host.
@@ -114,9 +114,20 @@ func (nopReporter) Name() string          { return "a manual verifier" }
 // pluginSlot holds one plugin of a verifier; once makes creation happen
 // exactly once, outside the verifier's lock.
 type pluginSlot struct {
+	key  any // the plugin's *Key
 	once sync.Once
 	p    any
 	name string
+}
+
+// slotOf returns the slot of key, or nil. Call with v.mu held.
+func (v *Verifier) slotOf(key any) *pluginSlot {
+	for _, s := range v.plugins {
+		if s.key == key {
+			return s
+		}
+	}
+	return nil
 }
 
 // Key identifies one kind of plugin on a verifier and gives typed access to
@@ -137,10 +148,10 @@ func (k *Key[P]) Name() string { return k.name }
 func (v *Verifier) slot(key any, name string) (s *pluginSlot, fresh bool) {
 	v.mu.Lock()
 	defer v.mu.Unlock()
-	s = v.plugins[key]
+	s = v.slotOf(key)
 	if s == nil {
-		s = &pluginSlot{name: name}
-		v.plugins[key] = s
+		s = &pluginSlot{key: key, name: name}
+		v.plugins = append(v.plugins, s)
 		fresh = true
 	}
 	return s, fresh
@@ -177,7 +188,7 @@ func (k *Key[P]) New(h Host, create func(*Verifier) P) (P, error) {
 func (k *Key[P]) Get(h Host) (P, bool) {
 	v := h.Core()
 	v.mu.Lock()
-	s := v.plugins[k]
+	s := v.slotOf(k)
 	v.mu.Unlock()
 	var zero P
 	if s == nil {
@@ -302,8 +313,9 @@ func (v *Verifier) Sandbox(fn func()) {
 // code's goroutines are still taking. Hooks come first: closing a pooled
 // connection is what lets its close step be taken.
 func (v *Verifier) exitSandbox() {
+	var buf [4]func() // a hook per plugin: most verifiers have few
 	v.mu.Lock()
-	hooks := append([]func(){}, v.onExit...)
+	hooks := append(buf[:0], v.onExit...)
 	v.mu.Unlock()
 	for _, h := range hooks {
 		h()
@@ -494,11 +506,13 @@ func (v *Verifier) mismatch(src *Source, want []Value) error {
 // reported to a bound test) and what OnVerify hooks found. Later intercepted
 // calls fail without a test to report to.
 func (v *Verifier) VerifyAll() error {
+	var scriptBuf [4]script     // most verifiers have few scripts
+	var hookBuf [4]func() error // and a hook or two
 	v.mu.Lock()
 	v.verified = true
-	scripts := append([]script(nil), v.scripts...)
+	scripts := append(scriptBuf[:0], v.scripts...)
 	failures := append([]error(nil), v.failures...)
-	hooks := append([]func() error(nil), v.onVerify...)
+	hooks := append(hookBuf[:0], v.onVerify...)
 	var repeated []string
 	for _, r := range v.repeats {
 		if r.count > 1 {
