@@ -226,8 +226,9 @@ func (p *Plugin) take(argv []string, dir string) (*scripted, error) {
 		err := &core.GuardedCallError{Plugin: "exec", Op: "start", Network: "command", Address: strings.Join(argv, " "),
 			Reason: "no sandbox is open; commands are answered only inside " + n.Verifier + ".Sandbox",
 			Fix:    n.Verifier + ".Sandbox(func() {\n\terr := " + n.Verifier + ".Exec().Command(" + argsList(argv) + ").Run()\n\t// ...\n})"}
-		p.v.Report(err)
-		return nil, err
+		// A guard level of warn or off cannot let it through: the command is the plugin's, and starts nothing.
+		return nil, guard.RefuseOutside(guard.KindExec, p.v, "exec start "+strings.Join(argv, " "), err,
+			"the command is the exec plugin's ("+n.Verifier+".Exec().Command), which starts no process")
 	}
 	ent, err := p.q.Take(argvKey(argv), argv, func(e *core.Entry) error {
 		if e.Err != nil {

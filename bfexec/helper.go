@@ -10,8 +10,9 @@ import (
 	"time"
 )
 
-// The helper process of the seam under plain go test: the test binary,
-// started by a seam Cmd with the socket pair's other end as its fd 3. It
+// The Go helper process of the seam under plain go test, used where the
+// native helper (native.go) is not: the test binary, started by a seam
+// Cmd with the socket pair's other end as its fd 3. It
 // is recognised before any test runs, by this package's init, which every
 // test binary that imports bigfoot runs: by the environment variable the
 // seam sets, or, when the code replaced cmd.Env, by fd 3 being a Unix

@@ -22,11 +22,14 @@ import (
 // /dev/null for all its Cmds): os.StartProcess recognises it and runs the
 // scripted process in the test process, as for any command started inside
 // a sandbox. Under plain go test os/exec cannot be intercepted, so the
-// Cmd's Path is the test binary itself, which this package's init turns
-// into a small helper (see helper.go), and the file is one end of a socket
-// pair whose other end the plugin keeps: the helper asks over it for its
-// script, writes the scripted output, reads its standard input whole and
-// sends it back, and exits with the scripted code.
+// Cmd's Path is a helper executable, and the file is one end of a socket
+// pair whose other end the plugin keeps. The helper is the native one
+// where there is one (native.go: it hands the plugin its fds 0, 1 and 2,
+// which the plugin writes the scripted output into and reads the input
+// from, and exits with the code it is sent), else the test binary itself,
+// which this package's init turns into a helper (helper.go: it asks over
+// the socket for its script, writes the scripted output, reads its
+// standard input whole and sends it back, and exits with the code).
 
 // seamCmd is one Cmd made by the seam.
 type seamCmd struct {
@@ -61,6 +64,12 @@ var seams struct {
 // helperEnv marks the test binary started as a seam's helper process.
 const helperEnv = "BIGFOOT_EXEC_HELPER"
 
+// NativeEnv, set to "0" in the test's environment, makes the seam's Cmds
+// start the Go helper (the test binary) under plain go test even where
+// the native one runs, to compare them or to rule the native one out. It
+// is read at each Command. See the package documentation.
+const NativeEnv = "BIGFOOT_EXEC_NATIVE"
+
 func (p *Plugin) command(ctx context.Context, name string, args []string) *exec.Cmd {
 	var cmd *exec.Cmd
 	if guard.Transparent() {
@@ -74,6 +83,9 @@ func (p *Plugin) command(ctx context.Context, name string, args []string) *exec.
 				path = filepath.Join(ScriptedDir, name)
 			}
 		}
+		cmd = newCmd(ctx, path)
+	} else if path := nativeHelperPath(); path != "" {
+		// The native helper (native.go) needs nothing but its socket.
 		cmd = newCmd(ctx, path)
 	} else {
 		exe, err := os.Executable()
@@ -265,7 +277,8 @@ func readStrings(b []byte) ([]string, error) {
 
 // serve is the plugin's side of one seam Cmd under plain go test: it
 // waits for the helper to start, answers it from the script, and records
-// the run when the helper has read its input. The helper sends, first, a
+// the run when the helper has read its input (serveNative for the native
+// helper, the frames below for the Go one). The helper sends, first, a
 // socket of its own, whose other end only it holds, so that its death
 // ends the conversation; the Cmd's socket is closed only at verification
 // (the code's goroutine that started the Cmd may still be inside
@@ -273,11 +286,21 @@ func readStrings(b []byte) ([]string, error) {
 // starts.
 func (s *seamCmd) serve() {
 	defer close(s.served)
-	fd, err := recvFd(s.parent)
+	kind, fds, err := recvHello(s.parent)
 	if err != nil {
 		return
 	}
-	conn := os.NewFile(uintptr(fd), "bigfoot-exec")
+	if kind == helloNative {
+		s.serveNative(fds)
+		return
+	}
+	if kind != helloGo || len(fds) != 1 {
+		for _, fd := range fds {
+			syscall.Close(fd)
+		}
+		return
+	}
+	conn := os.NewFile(uintptr(fds[0]), "bigfoot-exec")
 	defer conn.Close()
 	kind, body, err := readFrame(conn)
 	if err != nil || kind != frameHello {
@@ -328,35 +351,7 @@ func (s *seamCmd) serve() {
 	writeFrame(conn, frameAck, nil)
 }
 
-// recvFd receives the descriptor the helper sends over fd.
-func recvFd(fd int) (int, error) {
-	buf := make([]byte, 1)
-	oob := make([]byte, syscall.CmsgSpace(4))
-	for {
-		n, oobn, _, _, err := syscall.Recvmsg(fd, buf, oob, 0)
-		if err == syscall.EINTR {
-			continue
-		}
-		if err != nil {
-			return -1, err
-		}
-		if n == 0 {
-			return -1, io.EOF
-		}
-		msgs, err := syscall.ParseSocketControlMessage(oob[:oobn])
-		if err != nil || len(msgs) != 1 {
-			return -1, errors.New("bigfoot: the exec helper sent no socket")
-		}
-		fds, err := syscall.ParseUnixRights(&msgs[0])
-		if err != nil || len(fds) != 1 {
-			return -1, errors.New("bigfoot: the exec helper sent no socket")
-		}
-		syscall.CloseOnExec(fds[0])
-		return fds[0], nil
-	}
-}
-
-// sendFd is the helper's side of recvFd: it makes a socket pair, sends
+// sendFd is the Go helper's side of recvHello: it makes a socket pair, sends
 // one end over fd and returns the other.
 func sendFd(fd int) (*os.File, error) {
 	pair, err := syscall.Socketpair(syscall.AF_UNIX, syscall.SOCK_STREAM|syscall.SOCK_CLOEXEC, 0)
@@ -418,6 +413,9 @@ func (p *Plugin) awaitHelpers() {
 // relativeDir turns the helper's working directory into the Dir the
 // code gave: "" for the test's own, relative when inside it.
 func relativeDir(wd string) string {
+	if own, err := syscall.Getwd(); err == nil && own == wd {
+		return "" // the common case, in one system call: both are the kernel's path
+	}
 	own, err := os.Getwd()
 	if err != nil {
 		return wd
@@ -439,3 +437,20 @@ func relativeDir(wd string) string {
 
 // helperTimeout bounds how long the helper waits for the plugin's answer.
 const helperTimeout = 30 * time.Second
+
+// HelperError is reported when, under plain go test, the test cannot
+// read a native helper's argv or directory from /proc (a /proc that
+// changed since the probe run): the run is not answered, and the helper
+// exits 127.
+type HelperError struct {
+	Err error
+}
+
+// Error describes the failure: what happened, what was expected, and the fix.
+func (e *HelperError) Error() string {
+	return "bigfoot: the exec helper started, but its argv cannot be read from /proc: " + e.Err.Error() +
+		"; the command is not answered\nfix:\n\t// in the test, before the code runs the command: the test binary as the helper, which sends its argv itself\n\tt.Setenv(bfexec.NativeEnv, \"0\")"
+}
+
+// Unwrap returns the error of /proc.
+func (e *HelperError) Unwrap() error { return e.Err }

@@ -2,10 +2,15 @@ package dnsexeclog
 
 import (
 	"context"
+	"errors"
 	"io"
 	"log/slog"
 	"net"
+	"os"
 	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/bigfoot-go/bigfoot"
@@ -82,34 +87,23 @@ func BenchmarkLookup(b *testing.B) {
 }
 
 // BenchmarkCommand/bigfoot: Expect, Command("git", "status").Run(),
-// AssertRun. Under plain go test the seam's Cmd starts the test binary as
-// a helper; under bigfoot test it runs in the test process.
+// AssertRun. Under plain go test the seam's Cmd starts bfexec's native
+// helper (a static executable of about a kilobyte, on linux/amd64; the
+// test binary elsewhere); under bigfoot test it runs in the test process.
+// BenchmarkCommand/bigfoot-go-helper (plain go test only): the same with
+// BIGFOOT_EXEC_NATIVE=0, the test binary as the helper.
 // BenchmarkCommand/os-exec-true: exec.Command("/bin/true").Run().
+// BenchmarkCommand/os-exec-static-floor (plain go test, linux/amd64): a
+// start of the native helper alone, which exits at once.
 func BenchmarkCommand(b *testing.B) {
 	argv := []string{"git", "status", "--short"}
-	b.Run("bigfoot", func(b *testing.B) {
-		bf := bigfoot.NewStrictVerifier()
-		for i := 0; i < b.N; i++ {
-			bf.Exec().Expect(argv, bfexec.Result{Stdout: []byte(" M main.go\n")})
+	b.Run("bigfoot", func(b *testing.B) { benchCommand(b, argv) })
+	b.Run("bigfoot-go-helper", func(b *testing.B) {
+		if guard.Transparent() {
+			b.Skip("under bigfoot test no helper starts")
 		}
-		b.ReportAllocs()
-		b.ResetTimer()
-		bf.Sandbox(func() {
-			for i := 0; i < b.N; i++ {
-				if err := bf.Exec().Command(argv[0], argv[1:]...).Run(); err != nil {
-					b.Fatal(err)
-				}
-			}
-		})
-		for i := 0; i < b.N; i++ {
-			if err := bf.Exec().AssertRun(argv, "", nil); err != nil {
-				b.Fatal(err)
-			}
-		}
-		b.StopTimer()
-		if err := bf.VerifyAll(); err != nil {
-			b.Fatal(err)
-		}
+		b.Setenv(bfexec.NativeEnv, "0") // the test binary as the helper, as before the native one
+		benchCommand(b, argv)
 	})
 	b.Run("os-exec-true", func(b *testing.B) {
 		b.ReportAllocs()
@@ -119,6 +113,48 @@ func BenchmarkCommand(b *testing.B) {
 			}
 		}
 	})
+	b.Run("os-exec-static-floor", func(b *testing.B) {
+		// The native helper started alone, with no socket: it finds no fd 3
+		// and exits 127 after six system calls, the cheapest process
+		// there is, and the floor of the bigfoot figure.
+		paths, _ := filepath.Glob(filepath.Join(os.TempDir(), "bigfoot-exec-"+strconv.Itoa(os.Getuid()), "bigfoot-exec-helper-*"))
+		if guard.Transparent() || len(paths) == 0 || strings.HasSuffix(paths[0], ".tmp") {
+			b.Skip("no native helper installed (plain go test on linux/amd64 installs it)")
+		}
+		b.ReportAllocs()
+		for i := 0; i < b.N; i++ {
+			var ee *exec.ExitError
+			if err := exec.Command(paths[0]).Run(); !errors.As(err, &ee) || ee.ExitCode() != 127 {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+// benchCommand is one whole scripted run per op.
+func benchCommand(b *testing.B, argv []string) {
+	bf := bigfoot.NewStrictVerifier()
+	for i := 0; i < b.N; i++ {
+		bf.Exec().Expect(argv, bfexec.Result{Stdout: []byte(" M main.go\n")})
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	bf.Sandbox(func() {
+		for i := 0; i < b.N; i++ {
+			if err := bf.Exec().Command(argv[0], argv[1:]...).Run(); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	for i := 0; i < b.N; i++ {
+		if err := bf.Exec().AssertRun(argv, "", nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.StopTimer()
+	if err := bf.VerifyAll(); err != nil {
+		b.Fatal(err)
+	}
 }
 
 // BenchmarkLog/bigfoot: one record through a logger over bf.Log().Handler()
