@@ -16,16 +16,18 @@ import (
 type FuncMock[F any] struct {
 	m     *method
 	zeros []reflect.Value
+	calls slab[Call[F]] // what Expect returns; guarded by m.mu
 }
 
 // Call is one scripted answer of a FuncMock, as Expect returns it. Set what
 // the call returns with Returns, Raises or Does; Optional, With and Times
 // refine it. Each method returns the call, for chaining.
 type Call[F any] struct {
-	e    Expectation
-	f    *FuncMock[F]
-	out  []reflect.Value
-	does reflect.Value
+	e      Expectation
+	f      *FuncMock[F]
+	out    []reflect.Value
+	outBuf [2]reflect.Value // out's storage for the common short result lists
+	does   reflect.Value
 }
 
 // Func swaps the function variable *target for a strict double until the
@@ -176,9 +178,13 @@ func (f *FuncMock[F]) Expect(args ...any) *Call[F] {
 	pc := core.Caller(0)
 	m := f.m
 	args, opts := splitOptions(args, m.paramTypes())
-	c := &Call[F]{f: f}
+	m.mu.Lock()
+	c := f.calls.next()
+	m.mu.Unlock()
+	c.f = f
 	var k Key
-	want, err := m.wantArgs("Expect", args, &k, c.e.wantBuf[:])
+	var buf [6]core.Value // register copies them
+	want, err := m.wantArgs("Expect", args, &k, buf[:])
 	if err != nil {
 		m.v.Reporter().Helper()
 		m.v.Misuse(err)
@@ -213,7 +219,11 @@ func (c *Call[F]) Returns(results ...any) *Call[F] {
 			Signature: m.signature(), Fix: m.expectFix(nil)})
 		return c
 	}
-	rvs, _, err := m.wantResults("Returns", results, false)
+	var dst []reflect.Value
+	if c.out == nil {
+		dst = c.outBuf[:] // not yet set: a failing Returns leaves no results half written
+	}
+	rvs, _, err := m.wantResults("Returns", results, false, dst)
 	if err != nil {
 		m.v.Reporter().Helper()
 		m.v.Misuse(err)
@@ -305,9 +315,8 @@ func (c *Call[F]) Times(n int) *Call[F] {
 // with these arguments (values or matchers, written as the call is). It
 // returns the failure and, bound to a test, stops it.
 func (f *FuncMock[F]) AssertCall(args ...any) error {
-	var k Key
 	var buf [6]core.Value
-	want, err := f.m.wantArgs("AssertCall", args, &k, buf[:])
+	want, err := f.m.wantArgs("AssertCall", args, nil, buf[:])
 	if err == nil {
 		err = f.m.check(want)
 	}
@@ -416,11 +425,11 @@ func (s *FuncSpy[F]) impl(in []reflect.Value) []reflect.Value {
 // function with these arguments (written as the call is) that returned
 // these results; values or matchers in both.
 func (s *FuncSpy[F]) AssertCall(args []any, results []any) error {
-	var k Key
-	want, err := s.m.wantArgs("AssertCall", args, &k, nil)
+	var buf [8]core.Value // the arguments, then the results appended
+	want, err := s.m.wantArgs("AssertCall", args, nil, buf[:])
 	var res []core.Value
 	if err == nil {
-		_, res, err = s.m.wantResults("AssertCall", results, true)
+		_, res, err = s.m.wantResults("AssertCall", results, true, nil)
 	}
 	if err == nil {
 		err = s.m.check(append(want, res...))

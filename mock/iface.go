@@ -73,7 +73,8 @@ func (m *Mock) ExpectMatch(i int, e *Expectation, answer any, args ...any) error
 	pc := core.Caller(1)
 	mm := m.methods[i]
 	var k Key
-	want, err := mm.wantArgs("Expect"+mm.name+"Match", args, &k, e.wantBuf[:])
+	var buf [6]core.Value // register copies them
+	want, err := mm.wantArgs(mm.expectMatch, args, &k, buf[:])
 	if err != nil {
 		return err
 	}
@@ -101,9 +102,8 @@ func (m *Mock) Check(i int, args ...core.Value) error { return m.methods[i].chec
 // matchers, checked against the signature.
 func (m *Mock) CheckMatch(i int, args ...any) error {
 	mm := m.methods[i]
-	var k Key
 	var buf [6]core.Value
-	want, err := mm.wantArgs("Assert"+mm.name+"Match", args, &k, buf[:])
+	want, err := mm.wantArgs(mm.assertMatch, args, nil, buf[:])
 	if err != nil {
 		return err
 	}

@@ -90,12 +90,24 @@ func (k *Key) putString(s string) {
 }
 
 func (k *Key) putByte(c byte) {
+	if k.ext == nil && int(k.n) < len(k.buf) {
+		k.buf[k.n] = c
+		k.n++
+		return
+	}
 	var one [1]byte
 	one[0] = c
 	k.put(one[:])
 }
 
+// maxIntLen is the longest decimal int64 with its sign.
+const maxIntLen = 20
+
 func (k *Key) putInt(n int64) {
+	if k.ext == nil && int(k.n)+maxIntLen <= len(k.buf) {
+		k.n = int32(len(strconv.AppendInt(k.buf[:k.n], n, 10)))
+		return
+	}
 	var tmp [24]byte
 	k.put(strconv.AppendInt(tmp[:0], n, 10))
 }
@@ -123,13 +135,14 @@ func (k *Key) fragBounds(i int) (from, to int32, ok bool) {
 	return from, k.ends[i], true
 }
 
-// frag returns argument i's fragment; ok is false past maxFrags.
-func (k *Key) frag(i int) (string, bool) {
+// fragBytes returns argument i's fragment, in k's storage; ok is false
+// past maxFrags.
+func (k *Key) fragBytes(i int) ([]byte, bool) {
 	from, to, ok := k.fragBounds(i)
 	if !ok {
-		return "", false
+		return nil, false
 	}
-	return string(k.bytes()[from:to]), true
+	return k.bytes()[from:to], true
 }
 
 func (k *Key) fragEqual(i int, want string) bool {
@@ -151,6 +164,13 @@ func (k *Key) copyFrom(src *Key) {
 func (k *Key) String(s string) { k.appendString('s', s); k.end() }
 
 func (k *Key) appendString(tag byte, s string) {
+	if k.ext == nil && int(k.n)+len(s)+maxIntLen+2 <= len(k.buf) {
+		// The common short key, written in place.
+		b := strconv.AppendInt(append(k.buf[:k.n], tag), int64(len(s)), 10)
+		b = append(append(b, ':'), s...)
+		k.n = int32(len(b))
+		return
+	}
 	k.putByte(tag)
 	k.putInt(int64(len(s)))
 	k.putByte(':')
@@ -226,6 +246,14 @@ func (k *Key) key() (string, bool) {
 		return "", false
 	}
 	return string(k.bytes()), true
+}
+
+// keyBytes is key in k's storage, without a copy.
+func (k *Key) keyBytes() ([]byte, bool) {
+	if k.none {
+		return nil, false
+	}
+	return k.bytes(), true
 }
 
 // add adds a value already converted to its parameter's type, in mode.

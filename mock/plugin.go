@@ -305,7 +305,8 @@ func describeGot(x any, local string) string {
 
 // wantArgs converts the arguments given to Expect or an assertion, written
 // as the call is (variadic elements spread), to one value per field (in
-// dst when it fits), keyed in k as a call's would be.
+// dst when it fits), keyed in k as a call's would be. Assertions pass a
+// nil k: they find the interaction by its values, not by key.
 func (m *method) wantArgs(call string, args []any, k *Key, dst []core.Value) (want []core.Value, err error) {
 	n := len(m.params)
 	fixed := n
@@ -321,7 +322,6 @@ func (m *method) wantArgs(call string, args []any, k *Key, dst []core.Value) (wa
 			Got: strconv.Itoa(len(args)) + " argument(s)", Want: "the function takes " + want,
 			Signature: m.signature(), Fix: m.exampleCall(call)}
 	}
-	local := ""
 	if n <= len(dst) {
 		want = dst[:n]
 	} else {
@@ -335,24 +335,32 @@ func (m *method) wantArgs(call string, args []any, k *Key, dst []core.Value) (wa
 		case string:
 			if p.Type == stringType {
 				want[i] = core.String(v)
-				k.String(v)
+				if k != nil {
+					k.String(v)
+				}
 				continue
 			}
 		case int:
 			if p.Type == intType {
 				want[i] = core.Int(v)
-				k.Int(int64(v))
+				if k != nil {
+					k.Int(int64(v))
+				}
 				continue
 			}
 		case bool:
 			if p.Type == boolType {
 				want[i] = core.Bool(v)
-				k.Bool(v)
+				if k != nil {
+					k.Bool(v)
+				}
 				continue
 			}
 		case core.Matcher:
 			want[i] = core.ValueOf(x)
-			k.None()
+			if k != nil {
+				k.None()
+			}
 			continue
 		}
 		rv, ok := conform(x, p.Type)
@@ -360,7 +368,9 @@ func (m *method) wantArgs(call string, args []any, k *Key, dst []core.Value) (wa
 			return nil, m.argError(call, i, x, p.Type, m.owner.site().Pkg)
 		}
 		want[i] = valueOf(rv, p.Type)
-		k.add(p.Key, rv)
+		if k != nil {
+			k.add(p.Key, rv)
+		}
 	}
 	if m.variadic {
 		t := m.params[n-1].Type
@@ -393,9 +403,10 @@ func (m *method) wantArgs(call string, args []any, k *Key, dst []core.Value) (wa
 			}
 			want[n-1] = valueOf(s, t)
 		}
-		k.None()
+		if k != nil {
+			k.None()
+		}
 	}
-	_ = local
 	return want, nil
 }
 
@@ -415,26 +426,37 @@ func (m *method) argError(call string, i int, x any, t reflect.Type, local strin
 			core.CurrentNames().Package + ".Any()", Signature: m.signature(), Fix: m.exampleCall(call)}
 }
 
-// wantResults converts Returns' results (or a spy assertion's) to values
-// of the result types.
-func (m *method) wantResults(call string, results []any, allowMatchers bool) ([]reflect.Value, []core.Value, error) {
+// wantResults converts the results given to Returns (assert false: as
+// the reflect values the call returns) or to a spy's assertion (assert
+// true: values or matchers, as the timeline keeps them) to the result
+// types. Only the form asked for is made, the reflect values in dst when
+// they fit: Returns runs once per expectation.
+func (m *method) wantResults(call string, results []any, assert bool, dst []reflect.Value) ([]reflect.Value, []core.Value, error) {
 	if len(results) != len(m.results) {
 		return nil, nil, &ArgumentError{Func: m.label, Method: call, Index: -1,
 			Got:       strconv.Itoa(len(results)) + " result(s)",
 			Want:      "the function returns " + strconv.Itoa(len(m.results)) + " result(s), and " + call + " takes one value for each",
 			Signature: m.signature(), Fix: m.exampleCall(call)}
 	}
-	local := m.owner.site().Pkg
-	rvs := make([]reflect.Value, len(results))
-	vals := make([]core.Value, len(results))
+	var rvs []reflect.Value
+	var vals []core.Value
+	switch {
+	case assert:
+		vals = make([]core.Value, len(results))
+	case len(results) <= len(dst):
+		rvs = dst[:len(results):len(results)]
+	default:
+		rvs = make([]reflect.Value, len(results))
+	}
 	for i, x := range results {
 		t := m.results[i]
-		if allowMatchers && isMatcher(x) {
+		if assert && isMatcher(x) {
 			vals[i] = core.ValueOf(x)
 			continue
 		}
 		rv, ok := conform(x, t)
 		if !ok {
+			local := m.owner.site().Pkg
 			return nil, nil, &ArgumentError{Func: m.label, Method: call, What: "result", Index: i, Param: typeName(t, local),
 				Got: describeGot(x, local), Want: "a " + typeName(t, local) + " (or a value Go converts to one, as a constant)",
 				Signature: m.signature(), Fix: m.exampleCall(call)}
@@ -444,8 +466,11 @@ func (m *method) wantResults(call string, results []any, allowMatchers bool) ([]
 			c.Set(rv)
 			rv = c
 		}
-		rvs[i] = rv
-		vals[i] = valueOf(rv, t)
+		if assert {
+			vals[i] = valueOf(rv, t)
+		} else {
+			rvs[i] = rv
+		}
 	}
 	return rvs, vals, nil
 }

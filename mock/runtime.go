@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"unsafe"
 
 	"github.com/bigfoot-go/bigfoot/core"
 )
@@ -24,10 +25,12 @@ const (
 )
 
 // segmentSize is how many expectations share one core.Queue. A queue scans
-// its entries with matchers from the first registered, used ones included;
-// cutting the script into segments, and passing over segments whose
-// entries are all taken, keeps a call's cost flat however long the script.
-const segmentSize = 16
+// its entries with matchers from the first unused one, passing over the
+// used ones after it; cutting the script into segments, and passing over
+// segments whose entries are all taken, bounds that scan when calls take
+// expectations out of order. 64 is also how many entries a core.Queue
+// allocates at once, so that a segment costs one allocation of entries.
+const segmentSize = 64
 
 // noKey is a key that Key never produces: a call that cannot be keyed
 // looks it up, so only entries with a Match function can answer it.
@@ -49,12 +52,22 @@ type method struct {
 	nres     int  // for spies: results recorded after the arguments
 	owner    *owner
 	qspec    core.QueueSpec
+	ptypes   []reflect.Type // the parameters' types, made once: read only
 
-	mu      sync.Mutex // guards segs, head and cur
-	segs    []*segment
-	head    int          // segments before it are used up
-	cur     callDesc     // the call being matched
-	matched atomic.Int32 // entries with a Match function: calls describe themselves only when there are some
+	// The names of the Match forms, made once rather than per call (they
+	// appear only in messages).
+	expectMatch, assertMatch string
+
+	mu       sync.Mutex // guards segs, head, cur, needVals, arena, wants, tests, calls (and a FuncMock's slab)
+	segs     []*segment
+	head     int          // segments before it are used up
+	cur      callDesc     // the call being matched
+	needVals bool         // some expectation tests a call's values (not only key fragments): cur copies them
+	arena    []byte       // bytes of the expectations' keys and fragments (see keep)
+	calls    any          // the *slab of the generated typed calls (see NewCall)
+	wants    []core.Value // the expectations' wanted values (see cutLocked)
+	tests    []argTest    // the expectations' tests (see cutLocked)
+	matched  atomic.Int32 // entries with a Match function: calls describe themselves only when there are some
 }
 
 type segment struct {
@@ -89,9 +102,12 @@ func newMethod(v *core.Verifier, label, name string, f form, params []Param, var
 	m := &method{v: v, label: label, name: name, form: f, params: params, variadic: variadic, results: results, owner: o,
 		qspec: core.QueueSpec{Plugin: "mock"}}
 	m.errLast = len(results) > 0 && results[len(results)-1] == errorType
+	m.expectMatch, m.assertMatch = "Expect"+m.name+"Match", "Assert"+m.name+"Match"
 	fields := make([]string, 0, len(params))
-	for _, p := range params {
+	m.ptypes = make([]reflect.Type, len(params))
+	for i, p := range params {
 		fields = append(fields, p.Name)
+		m.ptypes[i] = p.Type
 	}
 	if f == spyForm {
 		m.nres = len(results)
@@ -110,18 +126,16 @@ type Expectation struct {
 	m      *method
 	answer any // what Call hands back: the typed call, or a function mock's *Call
 	entry  *core.Entry
-	extra  []*core.Entry // added by Times
-	key    string        // the exact key, or "" with match set
+	extra  *[]*core.Entry // added by Times; a pointer, since few expectations have any
+	key    string         // the exact key, or "" with match set
 	match  func(any) bool
 	pc     uintptr
 	ready  atomic.Bool // the answer is complete: set after its fields, read before them
 
 	// What the expectation matches: one value (or matcher) and one test
-	// per field, inline for the common short signatures.
-	want    []core.Value
-	tests   []argTest
-	wantBuf [3]core.Value
-	testBuf [3]argTest
+	// per field, cut from the method's arenas (see cutLocked).
+	want  []core.Value
+	tests []argTest
 }
 
 // argTest is how an expectation checks one argument of a call that is
@@ -149,7 +163,7 @@ func (e *Expectation) Ready() { e.ready.Store(true) }
 // unused, and calls may take later ones with the same arguments.
 func (e *Expectation) Optional() {
 	e.entry.Optional = true
-	for _, x := range e.extra {
+	for _, x := range e.extras() {
 		x.Optional = true
 	}
 }
@@ -176,12 +190,23 @@ func (e *Expectation) Times(n int) error {
 			Want: "Times needs a count of at least 1 (delete the expectation for a call that must not happen)",
 			Fix:  "Times(2)"}
 	}
-	for i := len(e.extra) + 1; i < n; i++ {
-		ent := e.m.add(core.Entry{Key: e.key, Match: e.match, Returns: e}, e.pc)
+	for i := len(e.extras()) + 1; i < n; i++ {
+		ent := e.m.add(core.Entry{Key: e.key, Match: e.match, Returns: e}, e.pc, e.needVals())
 		ent.Optional = e.entry.Optional
-		e.extra = append(e.extra, ent)
+		if e.extra == nil {
+			e.extra = new([]*core.Entry)
+		}
+		*e.extra = append(*e.extra, ent)
 	}
 	return nil
+}
+
+// extras returns the entries Times added.
+func (e *Expectation) extras() []*core.Entry {
+	if e.extra == nil {
+		return nil
+	}
+	return *e.extra
 }
 
 // Site returns the file:line that registered the expectation.
@@ -237,10 +262,17 @@ func (m *method) raisesError(call string) error {
 		Signature: m.signature(), Fix: m.expectFix(nil)}
 }
 
-// add registers an entry in the last segment, opening a new one when it is full.
-func (m *method) add(e core.Entry, pc uintptr) *core.Entry {
+// add registers an entry in the last segment, opening a new one when it is
+// full. needVals says the entry's Match function reads the call's values.
+func (m *method) add(e core.Entry, pc uintptr, needVals bool) *core.Entry {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	return m.addLocked(e, pc, needVals)
+}
+
+// addLocked is add with m.mu held.
+func (m *method) addLocked(e core.Entry, pc uintptr, needVals bool) *core.Entry {
+	m.needVals = m.needVals || needVals
 	var s *segment
 	if n := len(m.segs); n > 0 && m.segs[n-1].added < segmentSize {
 		s = m.segs[n-1]
@@ -261,19 +293,22 @@ var anyMatcher = core.Any()
 // field, which e keeps) whose values k has keyed.
 func (m *method) register(e *Expectation, answer any, want []core.Value, k *Key, pc uintptr) {
 	e.m, e.answer, e.pc = m, answer, pc
-	if len(want) <= len(e.wantBuf) {
-		e.want = e.wantBuf[:copy(e.wantBuf[:], want)]
-	} else {
-		e.want = append([]core.Value(nil), want...)
+	if len(m.results) == 0 {
+		e.ready.Store(true)
 	}
-	if key, keyed := k.key(); keyed {
-		e.key = key
+	key, keyed := k.keyBytes()
+	ntests := len(want)
+	if keyed {
+		ntests = 0 // found by key: nothing to test
+	}
+	// One hold of the lock for the arenas and the segment: this runs once
+	// per expectation, and calls no code of the test's.
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	e.want, e.tests = m.cutLocked(want, ntests)
+	if keyed {
+		e.key = m.keepLocked(key)
 	} else {
-		if len(want) <= len(e.testBuf) {
-			e.tests = e.testBuf[:len(want)]
-		} else {
-			e.tests = make([]argTest, len(want))
-		}
 		for i, w := range e.want {
 			t := &e.tests[i]
 			switch {
@@ -283,8 +318,8 @@ func (m *method) register(e *Expectation, answer any, want []core.Value, k *Key,
 					t.kind = testWild
 				}
 			default:
-				if f, ok := k.frag(i); ok && f != "" {
-					t.kind, t.frag = testFrag, f
+				if f, ok := k.fragBytes(i); ok && len(f) > 0 {
+					t.kind, t.frag = testFrag, m.keepLocked(f)
 				} else {
 					t.kind = testEqual
 				}
@@ -295,10 +330,90 @@ func (m *method) register(e *Expectation, answer any, want []core.Value, k *Key,
 			return ok && e.matches(d)
 		}
 	}
-	if len(m.results) == 0 {
-		e.ready.Store(true)
+	e.entry = m.addLocked(core.Entry{Key: e.key, Match: e.match, Returns: e}, pc, e.needVals())
+}
+
+// needVals reports whether matching e reads the call's values, which a
+// call then copies for it; fragments and wildcards need only its key.
+func (e *Expectation) needVals() bool {
+	for _, t := range e.tests {
+		if t.kind == testMatcher || t.kind == testEqual {
+			return true
+		}
 	}
-	e.entry = m.add(core.Entry{Key: e.key, Match: e.match, Returns: e}, pc)
+	return false
+}
+
+// Arena chunks grow from arenaFirst bytes to arenaMax; a string longer
+// than arenaMax/4 gets an allocation of its own.
+const (
+	arenaFirst = 256
+	arenaMax   = 8 << 10
+)
+
+// keep returns b as a string whose bytes are cut from the method's arena:
+// an expectation's key and fragments live as long as the method, so
+// cutting them from chunks saves an allocation per expectation. Bytes of
+// the arena are never written again once cut, so the string is immutable.
+func (m *method) keep(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.keepLocked(b)
+}
+
+// keepLocked is keep with m.mu held.
+func (m *method) keepLocked(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	if len(b) > arenaMax/4 {
+		return string(b)
+	}
+	if cap(m.arena)-len(m.arena) < len(b) {
+		m.arena = make([]byte, 0, max(min(2*cap(m.arena), arenaMax), arenaFirst))
+	}
+	start := len(m.arena)
+	m.arena = append(m.arena, b...)
+	return unsafe.String(&m.arena[start], len(b))
+}
+
+// The arenas of wanted values and tests grow from arenaFirstN elements to
+// arenaMaxN.
+const (
+	arenaFirstN = 8
+	arenaMaxN   = 512
+)
+
+// cutLocked returns a copy of want and n zero tests, cut from the method's
+// arenas: an expectation keeps them as long as the method lives, and
+// cutting them from chunks, exactly as long as the signature needs, costs
+// neither an allocation per expectation nor room for the longest
+// signature in each. Both are full slices: appending to them cannot reach
+// a neighbour's.
+// Call with m.mu held.
+func (m *method) cutLocked(want []core.Value, n int) ([]core.Value, []argTest) {
+	var vals []core.Value
+	if len(want) > 0 {
+		if cap(m.wants)-len(m.wants) < len(want) {
+			m.wants = make([]core.Value, 0, max(min(2*cap(m.wants), arenaMaxN), arenaFirstN, len(want)))
+		}
+		start := len(m.wants)
+		m.wants = append(m.wants, want...)
+		vals = m.wants[start:len(m.wants):len(m.wants)]
+	}
+	var tests []argTest
+	if n > 0 {
+		if cap(m.tests)-len(m.tests) < n {
+			m.tests = make([]argTest, 0, max(min(2*cap(m.tests), arenaMaxN), arenaFirstN, n))
+		}
+		start := len(m.tests)
+		m.tests = m.tests[:start+n]
+		tests = m.tests[start : start+n : start+n]
+	}
+	return vals, tests
 }
 
 // callDesc is what Match functions see of the call being matched. Each
@@ -309,8 +424,10 @@ type callDesc struct {
 	key  Key
 }
 
-func (d *callDesc) set(k *Key, args []core.Value) {
-	if len(args) <= len(d.buf) {
+func (d *callDesc) set(k *Key, args []core.Value, vals bool) {
+	if !vals {
+		d.vals = nil // no expectation reads them
+	} else if len(args) <= len(d.buf) {
 		d.vals = d.buf[:copy(d.buf[:], args)]
 	} else {
 		d.vals = append(d.vals[:0], args...)
@@ -361,7 +478,7 @@ func (m *method) call(k *Key, args []core.Value) (*Expectation, error) {
 	m.mu.Lock()
 	var desc any
 	if m.matched.Load() > 0 {
-		m.cur.set(k, args)
+		m.cur.set(k, args, m.needVals)
 		desc = &m.cur
 	}
 	ent, err := m.take(key, desc, func(*core.Entry) error {
@@ -640,13 +757,8 @@ func (m *method) argsFor(vals []core.Value, types []reflect.Type, spread bool) (
 	return out, all
 }
 
-func (m *method) paramTypes() []reflect.Type {
-	out := make([]reflect.Type, len(m.params))
-	for i, p := range m.params {
-		out[i] = p.Type
-	}
-	return out
-}
+// paramTypes returns the parameters' types; callers must not change them.
+func (m *method) paramTypes() []reflect.Type { return m.ptypes }
 
 // hint is the source's Hint: the assertion to paste for an interaction.
 func (m *method) hint(vals []core.Value) string {

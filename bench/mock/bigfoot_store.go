@@ -110,7 +110,7 @@ func (m *MockStore) Get(ctx context.Context, key string) (string, error) {
 
 // ExpectGet scripts the answer to one call of Get with these arguments.
 func (m *MockStore) ExpectGet(ctx context.Context, key string) *MockStoreGetCall {
-	c := &MockStoreGetCall{}
+	c := mock.NewCall[MockStoreGetCall](m.bigfoot_, 0)
 	var k mock.Key
 	k.Any(ctx)
 	k.String(key)
@@ -121,7 +121,7 @@ func (m *MockStore) ExpectGet(ctx context.Context, key string) *MockStoreGetCall
 // ExpectGetMatch is ExpectGet with values or matchers (bigfoot.Any() and
 // friends), each checked against the parameter's type.
 func (m *MockStore) ExpectGetMatch(ctx any, key any) *MockStoreGetCall {
-	c := &MockStoreGetCall{}
+	c := mock.NewCall[MockStoreGetCall](m.bigfoot_, 0)
 	if err := m.bigfoot_.ExpectMatch(0, &c.e, c, ctx, key); err != nil {
 		m.bigfoot_.Reporter().Helper()
 		m.bigfoot_.Misuse(err)

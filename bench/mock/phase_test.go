@@ -13,6 +13,7 @@ func BenchmarkPhases(b *testing.B) {
 	ctx := context.Background()
 	ks := keys(1000)
 	b.Run("bigfoot/expect", func(b *testing.B) {
+		cpu0 := cpuTime()
 		for b.Loop() {
 			bf := bigfoot.NewStrictVerifier()
 			m := NewMockStore(bf)
@@ -20,9 +21,10 @@ func BenchmarkPhases(b *testing.B) {
 				m.ExpectGetMatch(bigfoot.Any(), k).Returns(k, nil)
 			}
 		}
-		perCall(b, 1000)
+		perCall(b, 1000, cpu0)
 	})
 	b.Run("bigfoot/expect-typed", func(b *testing.B) {
+		cpu0 := cpuTime()
 		for b.Loop() {
 			bf := bigfoot.NewStrictVerifier()
 			m := NewMockStore(bf)
@@ -30,9 +32,10 @@ func BenchmarkPhases(b *testing.B) {
 				m.ExpectGet(ctx, k).Returns(k, nil)
 			}
 		}
-		perCall(b, 1000)
+		perCall(b, 1000, cpu0)
 	})
 	b.Run("bigfoot/expect+call", func(b *testing.B) {
+		cpu0 := cpuTime()
 		for b.Loop() {
 			bf := bigfoot.NewStrictVerifier()
 			m := NewMockStore(bf)
@@ -45,9 +48,10 @@ func BenchmarkPhases(b *testing.B) {
 				}
 			})
 		}
-		perCall(b, 1000)
+		perCall(b, 1000, cpu0)
 	})
 	b.Run("gomock/expect", func(b *testing.B) {
+		cpu0 := cpuTime()
 		for b.Loop() {
 			ctrl := gomock.NewController(reporter{b})
 			m := NewGomockStore(ctrl)
@@ -55,9 +59,10 @@ func BenchmarkPhases(b *testing.B) {
 				m.EXPECT().Get(gomock.Any(), k).Return(k, nil)
 			}
 		}
-		perCall(b, 1000)
+		perCall(b, 1000, cpu0)
 	})
 	b.Run("gomock/expect+call", func(b *testing.B) {
+		cpu0 := cpuTime()
 		for b.Loop() {
 			ctrl := gomock.NewController(reporter{b})
 			m := NewGomockStore(ctrl)
@@ -68,6 +73,6 @@ func BenchmarkPhases(b *testing.B) {
 				m.Get(ctx, k)
 			}
 		}
-		perCall(b, 1000)
+		perCall(b, 1000, cpu0)
 	})
 }

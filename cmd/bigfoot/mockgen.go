@@ -930,7 +930,7 @@ func (g *mgGen) method(w *bytes.Buffer, mockName, tparams, targs string, idx int
 	// Expect, typed and with matchers.
 	fmt.Fprintf(w, "// Expect%s scripts the answer to one call of %s with these arguments.\n", mi.helper, mi.name)
 	fmt.Fprintf(w, "func (m %s) Expect%s(%s) %s {\n", recv, mi.helper, strings.Join(sigParams, ", "), callRecv)
-	fmt.Fprintf(w, "\tc := &%s%s{}\n", callT, targs)
+	fmt.Fprintf(w, "\tc := %s.NewCall[%s%s](m.bigfoot_, %d)\n", mk, callT, targs, idx)
 	writeKeys()
 	fmt.Fprintf(w, "\tm.bigfoot_.Expect(%d, &c.e, c, &k%s)\n\treturn c\n}\n\n", idx, vals)
 
@@ -955,7 +955,7 @@ func (g *mgGen) method(w *bytes.Buffer, mockName, tparams, targs string, idx int
 	}
 	fmt.Fprintf(w, "// Expect%sMatch is Expect%s with values or matchers (bigfoot.Any() and\n// friends), each checked against the parameter's type.\n", mi.helper, mi.helper)
 	fmt.Fprintf(w, "func (m %s) Expect%sMatch(%s) %s {\n", recv, mi.helper, strings.Join(matchParams, ", "), callRecv)
-	fmt.Fprintf(w, "\tc := &%s%s{}\n", callT, targs)
+	fmt.Fprintf(w, "\tc := %s.NewCall[%s%s](m.bigfoot_, %d)\n", mk, callT, targs, idx)
 	fmt.Fprintf(w, "\tif err := m.bigfoot_.ExpectMatch(%d, &c.e, c%s); err != nil {\n\t\tm.bigfoot_.Reporter().Helper()\n\t\tm.bigfoot_.Misuse(err)\n\t}\n\treturn c\n}\n\n", idx, matchCall)
 
 	// Assert, typed and with matchers.

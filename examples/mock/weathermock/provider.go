@@ -114,7 +114,7 @@ func (m *MockProvider) Alert(ctx context.Context, city string, msg string, tags 
 
 // ExpectAlert scripts the answer to one call of Alert with these arguments.
 func (m *MockProvider) ExpectAlert(ctx context.Context, city string, msg string, tags ...string) *MockProviderAlertCall {
-	c := &MockProviderAlertCall{}
+	c := mock.NewCall[MockProviderAlertCall](m.bigfoot_, 0)
 	var k mock.Key
 	k.Any(ctx)
 	k.String(city)
@@ -127,7 +127,7 @@ func (m *MockProvider) ExpectAlert(ctx context.Context, city string, msg string,
 // ExpectAlertMatch is ExpectAlert with values or matchers (bigfoot.Any() and
 // friends), each checked against the parameter's type.
 func (m *MockProvider) ExpectAlertMatch(ctx any, city any, msg any, tags ...any) *MockProviderAlertCall {
-	c := &MockProviderAlertCall{}
+	c := mock.NewCall[MockProviderAlertCall](m.bigfoot_, 0)
 	if err := m.bigfoot_.ExpectMatch(0, &c.e, c, append([]any{ctx, city, msg}, tags...)...); err != nil {
 		m.bigfoot_.Reporter().Helper()
 		m.bigfoot_.Misuse(err)
@@ -234,7 +234,7 @@ func (m *MockProvider) Forecast(ctx context.Context, city string, days int) ([]w
 
 // ExpectForecast scripts the answer to one call of Forecast with these arguments.
 func (m *MockProvider) ExpectForecast(ctx context.Context, city string, days int) *MockProviderForecastCall {
-	c := &MockProviderForecastCall{}
+	c := mock.NewCall[MockProviderForecastCall](m.bigfoot_, 1)
 	var k mock.Key
 	k.Any(ctx)
 	k.String(city)
@@ -246,7 +246,7 @@ func (m *MockProvider) ExpectForecast(ctx context.Context, city string, days int
 // ExpectForecastMatch is ExpectForecast with values or matchers (bigfoot.Any() and
 // friends), each checked against the parameter's type.
 func (m *MockProvider) ExpectForecastMatch(ctx any, city any, days any) *MockProviderForecastCall {
-	c := &MockProviderForecastCall{}
+	c := mock.NewCall[MockProviderForecastCall](m.bigfoot_, 1)
 	if err := m.bigfoot_.ExpectMatch(1, &c.e, c, ctx, city, days); err != nil {
 		m.bigfoot_.Reporter().Helper()
 		m.bigfoot_.Misuse(err)
