@@ -66,11 +66,21 @@ func argsHint(v core.Value) string {
 // with dsn (the DSN given to Open or Connector; under bigfoot test, the
 // one given to sql.Open, or "" for sql.OpenDB).
 func (p *Plugin) AssertConnect(dsn string) error {
-	return p.check(Connect, core.String(dsn))
+	err := p.check(Connect, core.String(dsn))
+	if err != nil {
+		p.v.Reporter().Helper() // the failure points at the test's line
+	}
+	return p.v.Fail(err)
 }
 
 // AssertBegin asserts that the next interaction is the start of a transaction.
-func (p *Plugin) AssertBegin() error { return p.check(Begin) }
+func (p *Plugin) AssertBegin() error {
+	err := p.check(Begin)
+	if err != nil {
+		p.v.Reporter().Helper()
+	}
+	return p.v.Fail(err)
+}
 
 // AssertQuery asserts that the next interaction is a query of exactly
 // this text with these arguments, compared as the driver received them:
@@ -81,7 +91,10 @@ func (p *Plugin) AssertQuery(query string, args ...any) error {
 	m := p.matcher(args)
 	err := p.check(Query, core.String(query), core.ValueOf(m))
 	p.release(m, err)
-	return err
+	if err != nil {
+		p.v.Reporter().Helper()
+	}
+	return p.v.Fail(err)
 }
 
 // AssertExec asserts that the next interaction is an exec of exactly this
@@ -90,7 +103,10 @@ func (p *Plugin) AssertExec(query string, args ...any) error {
 	m := p.matcher(args)
 	err := p.check(Exec, core.String(query), core.ValueOf(m))
 	p.release(m, err)
-	return err
+	if err != nil {
+		p.v.Reporter().Helper()
+	}
+	return p.v.Fail(err)
 }
 
 // matcher returns an args matcher holding a copy of args: the plugin's
@@ -121,21 +137,42 @@ func (p *Plugin) release(m *argsMatcher, err error) {
 }
 
 // AssertCommit asserts that the next interaction is a commit.
-func (p *Plugin) AssertCommit() error { return p.check(Commit) }
+func (p *Plugin) AssertCommit() error {
+	err := p.check(Commit)
+	if err != nil {
+		p.v.Reporter().Helper()
+	}
+	return p.v.Fail(err)
+}
 
 // AssertRollback asserts that the next interaction is a rollback.
-func (p *Plugin) AssertRollback() error { return p.check(Rollback) }
+func (p *Plugin) AssertRollback() error {
+	err := p.check(Rollback)
+	if err != nil {
+		p.v.Reporter().Helper()
+	}
+	return p.v.Fail(err)
+}
 
 // AssertClose asserts that the next interaction is the close of a connection.
-func (p *Plugin) AssertClose() error { return p.check(Close) }
+func (p *Plugin) AssertClose() error {
+	err := p.check(Close)
+	if err != nil {
+		p.v.Reporter().Helper()
+	}
+	return p.v.Fail(err)
+}
 
+// check compares the next interaction; the exported assertion fails the
+// test with what it returns, after marking itself a helper (testing's
+// Helper marks only the function that calls it, so each exported method
+// must, or failures point at this file).
 func (p *Plugin) check(src *core.Source, values ...core.Value) error {
 	err := p.v.CheckValues(src, values...)
 	if err != nil {
 		err = explain(err)
-		p.v.Reporter().Helper() // the failure points at the test's line
 	}
-	return p.v.Fail(err)
+	return err
 }
 
 // MismatchNoteError is an *bigfoot.InteractionMismatchError on the SQL
