@@ -589,3 +589,37 @@ func (e *SandboxMismatchError) Error() string {
 		"fix:\n\t// give each test its own client (or transport), or close idle connections at the end of each sandbox:\n\t" +
 		"client.CloseIdleConnections()"
 }
+
+// ErrInvalidEntry is returned (wrapped) when a plugin adds an entry a
+// Queue cannot keep. errors.Is(err, ErrInvalidEntry) holds for an
+// *InvalidEntryError.
+var ErrInvalidEntry = errors.New("bigfoot: invalid queue entry")
+
+// InvalidEntryError is a plugin's misuse of Queue.Add or Queue.AddEntry:
+// an entry added twice (AddEntry keeps the caller's storage, so a second
+// registration would corrupt the first), a nil entry, or one that sets
+// both Match and MatchEntry. It is reported when the entry is added.
+type InvalidEntryError struct {
+	Plugin string // the queue's plugin, e.g. "mock"
+	Reason string // what is wrong with the entry
+	Site   string // where the entry was first added, when it was
+	Fix    string // Go code that registers the entry correctly
+}
+
+// Error describes the failure: what happened, what was expected, and the fix.
+func (e *InvalidEntryError) Error() string {
+	var b strings.Builder
+	b.WriteString("bigfoot: ")
+	b.WriteString(e.Plugin)
+	b.WriteString(" plugin added an invalid queue entry: ")
+	b.WriteString(e.Reason)
+	if e.Site != "" {
+		b.WriteString("\n  first added at ")
+		b.WriteString(e.Site)
+	}
+	writeFix(&b, e.Fix)
+	return b.String()
+}
+
+// Unwrap makes errors.Is(err, ErrInvalidEntry) true.
+func (e *InvalidEntryError) Unwrap() error { return ErrInvalidEntry }

@@ -14,9 +14,9 @@ import (
 //
 // Entries are found in O(1) by an exact key (a canonical form of what the
 // call is matched on: method and URL, argv, host). An entry may instead
-// carry a Match function (for matchers in the script); such entries are
-// scanned in registration order, and the earliest registered of the two
-// candidates wins.
+// carry a Match or MatchEntry function (for matchers in the script); such
+// entries are scanned in registration order, and the earliest registered
+// of the two candidates wins.
 type Queue struct {
 	v    *Verifier
 	spec *QueueSpec
@@ -24,10 +24,10 @@ type Queue struct {
 	// mu guards every field below and the entries' used flags.
 	mu      sync.Mutex
 	byKey   map[string]*entryList
-	matched []*Entry // entries with a Match function, in registration order
+	matched []*Entry // entries with a Match or MatchEntry function, in registration order
 	mhead   int      // matched[:mhead] are all used: Take starts past them
-	all     []*Entry
-	seq     uint64
+	keyed   []*Entry // entries without one, in registration order (matched and keyed together are all of them)
+	seq     uint32   // entries added: 2³² per queue is past any test's script
 
 	// Entries and lists are cut from chunks, so that Add costs no
 	// allocation of its own in the common case; a chunk lives as long as
@@ -46,11 +46,19 @@ type QueueSpec struct {
 
 // Entry is one scripted answer of a Queue.
 type Entry struct {
-	Key      string         // what an exact call must match; ignored when Match is set
-	Match    func(any) bool // matches a call's description, when the script uses matchers
-	Returns  any            // the answer
-	Err      error          // when set, the call returns this error (bigfoot.Raises)
-	Optional bool           // may stay unused
+	Key   string         // what an exact call must match; ignored when Match or MatchEntry is set
+	Match func(any) bool // matches a call's description, when the script uses matchers
+	// MatchEntry is Match handed the entry itself: one static function
+	// serves every entry of a plugin (it finds its expectation through
+	// Returns, or the struct that embeds the entry; see AddEntry), where a
+	// Match must be a closure allocated per entry only to carry it. Set at
+	// most one of Match and MatchEntry.
+	MatchEntry func(e *Entry, call any) bool
+	Returns    any   // the answer
+	Err        error // when set, the call returns this error (bigfoot.Raises)
+	Optional   bool  // may stay unused
+	used       bool  // beside Optional, and seq after it, so that they share a word
+	seq        uint32
 	// Script renders the entry as the Go code that registered it, for
 	// messages, e.g. `bf.HTTP().Expect("GET", "https://x/1", ...)`; or
 	// Render does, only when a message needs it (formatting on every Add
@@ -59,13 +67,16 @@ type Entry struct {
 	Script string
 	Render func() string
 
-	seq  uint64
-	pc   uintptr
-	used bool
+	pc uintptr
 }
 
 // Site returns the file:line where the entry was registered.
 func (e *Entry) Site() string { return SiteOf(e.pc) }
+
+// PC returns the registration site as given to Add or AddEntry (0 before
+// then), so that a plugin registering more entries for one expectation
+// (Times) need not keep its own copy.
+func (e *Entry) PC() uintptr { return e.pc }
 
 // ScriptRenderer is implemented by an entry's Returns that can render the
 // Go code that registered it (see Entry.Script).
@@ -86,6 +97,14 @@ func (e *Entry) ScriptText() string {
 		return r.RenderScript()
 	}
 	return ""
+}
+
+// matches calls the entry's MatchEntry or Match function.
+func (e *Entry) matches(call any) bool {
+	if e.MatchEntry != nil {
+		return e.MatchEntry(e, call)
+	}
+	return e.Match(call)
 }
 
 // entryList holds the entries of one key in registration order. Most
@@ -116,16 +135,13 @@ func NewQueue(v *Verifier, spec *QueueSpec) *Queue {
 }
 
 // Add registers e with opts applied (Raises, Optional). pc is the
-// registration site, from Caller. A misuse (Validate fails, or the
-// verifier has been verified) is reported with Verifier.Misuse; the caller
+// registration site, from Caller. A misuse (Validate fails, or e sets both
+// Match and MatchEntry) is reported with Verifier.Misuse; the caller
 // marks itself with v.Reporter().Helper() first, so the failure points at
-// the test's line. It returns the added entry.
+// the test's line. It returns the added entry, a copy of e cut from the
+// queue's chunks; AddEntry registers storage of the caller's instead.
 func (q *Queue) Add(e Entry, pc uintptr, opts ...StepOption) *Entry {
-	raises, optional := ApplyOptions(opts)
-	if raises != nil {
-		e.Err = raises
-	}
-	e.Optional = e.Optional || optional
+	q.prepare(&e, opts)
 	if q.spec.Validate != nil && e.Err == nil {
 		// Validate sees a copy: handing it e's own address would move e
 		// to the heap on every Add, validated or not.
@@ -138,6 +154,11 @@ func (q *Queue) Add(e Entry, pc uintptr, opts ...StepOption) *Entry {
 		}
 		e = c
 	}
+	if err := q.check(&e, false); err != nil {
+		q.v.Reporter().Helper()
+		q.v.Misuse(err)
+		return nil
+	}
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	if len(q.entries) == cap(q.entries) {
@@ -145,28 +166,114 @@ func (q *Queue) Add(e Entry, pc uintptr, opts ...StepOption) *Entry {
 	}
 	q.entries = append(q.entries, e)
 	ent := &q.entries[len(q.entries)-1]
+	q.linkLocked(ent, pc)
+	return ent
+}
+
+// AddEntry is Add for an entry whose storage the caller owns, such as one
+// embedded in the plugin's own expectation: the queue keeps e itself, not
+// a copy, so a plugin pays for one struct per expectation instead of two,
+// and finds its expectation from the entry without a lookup. From this
+// call on the queue owns e's unexported state and reads Key, Match and
+// MatchEntry; the caller may still set Optional, Err, Script and Returns
+// before the calls that take it, as with Add's result. e must not have
+// been added before (to any queue): that, a nil e, or both Match and
+// MatchEntry set is a misuse, reported as an *InvalidEntryError. It
+// returns e, or nil after a misuse.
+func (q *Queue) AddEntry(e *Entry, pc uintptr, opts ...StepOption) *Entry {
+	if err := q.check(e, true); err != nil {
+		q.v.Reporter().Helper()
+		q.v.Misuse(err)
+		return nil
+	}
+	q.prepare(e, opts)
+	if q.spec.Validate != nil && e.Err == nil {
+		if err := q.spec.Validate(e); err != nil {
+			q.v.Reporter().Helper()
+			q.v.Misuse(err)
+			return nil
+		}
+	}
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if e.seq != 0 {
+		// Checked again under the lock: two goroutines adding one entry.
+		q.v.Reporter().Helper()
+		q.v.Misuse(q.invalid(e, reasonReused))
+		return nil
+	}
+	q.linkLocked(e, pc)
+	return e
+}
+
+// prepare applies opts to e.
+func (q *Queue) prepare(e *Entry, opts []StepOption) {
+	raises, optional := ApplyOptions(opts)
+	if raises != nil {
+		e.Err = raises
+	}
+	e.Optional = e.Optional || optional
+}
+
+// The reasons of an *InvalidEntryError.
+const (
+	reasonNil     = "the entry is nil"
+	reasonReused  = "the entry has already been added to a queue: AddEntry keeps the entry itself, so each registration needs an entry of its own"
+	reasonTwoFunc = "the entry sets both Match and MatchEntry: the queue would call only one of them"
+)
+
+// check reports what is wrong with e before it is added; owned says e
+// comes from AddEntry, whose storage must be fresh.
+func (q *Queue) check(e *Entry, owned bool) error {
+	switch {
+	case e == nil:
+		return q.invalid(nil, reasonNil)
+	case e.Match != nil && e.MatchEntry != nil:
+		return q.invalid(e, reasonTwoFunc)
+	case owned && e.seq != 0:
+		return q.invalid(e, reasonReused)
+	}
+	return nil
+}
+
+func (q *Queue) invalid(e *Entry, reason string) *InvalidEntryError {
+	err := &InvalidEntryError{Plugin: q.spec.Plugin, Reason: reason}
+	if e != nil && e.seq != 0 {
+		err.Site = e.Site()
+	}
+	switch reason {
+	case reasonTwoFunc:
+		err.Fix = "q.AddEntry(&core.Entry{MatchEntry: matchExpectation, Returns: exp}, core.Caller(1))"
+	default:
+		err.Fix = "q.AddEntry(&exp.entry, core.Caller(1)) // exp: a new expectation, with its own core.Entry"
+	}
+	return err
+}
+
+// linkLocked numbers ent and files it by key or with the matched
+// entries. Call with q.mu held.
+func (q *Queue) linkLocked(ent *Entry, pc uintptr) {
 	ent.pc = pc
 	q.seq++
 	ent.seq = q.seq
-	q.all = append(q.all, ent)
-	if ent.Match != nil {
+	if ent.Match != nil || ent.MatchEntry != nil {
 		q.matched = append(q.matched, ent)
-		return ent
+		return
 	}
+	q.keyed = append(q.keyed, ent)
 	if l := q.byKey[ent.Key]; l != nil {
 		l.more = append(l.more, ent)
-		return ent
+		return
 	}
 	if len(q.lists) == cap(q.lists) {
 		q.lists = make([]entryList, 0, chunk)
 	}
 	q.lists = append(q.lists, entryList{one: ent})
 	q.byKey[ent.Key] = &q.lists[len(q.lists)-1]
-	return ent
 }
 
 // Take finds the first unused entry for a call with key (and description
-// call, for entries with a Match function) and marks it used. Before
+// call, for entries with a Match or MatchEntry function) and marks it used. Before
 // marking it, and while still holding the queue, it calls record with the
 // entry, so that the timeline keeps the order in which calls took their
 // answers; an error from record leaves the entry unused. It returns nil
@@ -210,7 +317,7 @@ func (q *Queue) take(l *entryList, call any, record func(*Entry) error) (ent *En
 		if best != nil && e.seq > best.seq {
 			break
 		}
-		if !e.used && e.Match(call) {
+		if !e.used && e.matches(call) {
 			best = e
 			break
 		}
@@ -232,11 +339,11 @@ func (q *Queue) Unused() []*Entry {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	var out []*Entry
-	for _, e := range q.all {
+	q.eachLocked(func(e *Entry) {
 		if !e.used && !e.Optional {
 			out = append(out, e)
 		}
-	}
+	})
 	return out
 }
 
@@ -247,17 +354,34 @@ func (q *Queue) Pending(limit int) ([]*Entry, int) {
 	defer q.mu.Unlock()
 	var out []*Entry
 	more := 0
-	for _, e := range q.all {
-		if e.used {
-			continue
-		}
-		if len(out) < limit {
+	q.eachLocked(func(e *Entry) {
+		switch {
+		case e.used:
+		case len(out) < limit:
 			out = append(out, e)
-		} else {
+		default:
 			more++
 		}
-	}
+	})
 	return out, more
+}
+
+// eachLocked calls fn with every entry in registration order: the keyed
+// and the matched entries merged by seq. The queue keeps no third list of
+// all of them, which would cost every entry another pointer (and its
+// slice's growth). Only failure paths and VerifyAll call it. Call with
+// q.mu held.
+func (q *Queue) eachLocked(fn func(*Entry)) {
+	k, m := q.keyed, q.matched
+	for len(k) > 0 || len(m) > 0 {
+		if len(m) == 0 || (len(k) > 0 && k[0].seq < m[0].seq) {
+			fn(k[0])
+			k = k[1:]
+		} else {
+			fn(m[0])
+			m = m[1:]
+		}
+	}
 }
 
 func (q *Queue) finish() ([]UnusedStep, string) {

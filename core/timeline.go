@@ -38,11 +38,12 @@ func (s *Source) Expr() string {
 
 // Interaction is one recorded call on the timeline.
 type Interaction struct {
-	Seq    uint64  // 1-based position on the verifier's timeline
+	Seq    uint64  // 1-based position on the verifier's timeline; read only
 	Source *Source // what kind of call it was
 	Values []Value // field values, in Source.Fields order
-
-	asserted bool
+	// Whether it has been asserted is a bit of the timeline's (see
+	// timeline.done), not a field: a bool here would pad every recorded
+	// call by 8 bytes.
 }
 
 // Field returns the value of the named field, or nil if the source has no such field.
@@ -134,10 +135,14 @@ const (
 type timeline struct {
 	mu     sync.Mutex
 	chunks [][]Interaction
-	n      int       // interactions recorded
-	values []Value   // arena from which Interaction.Values are cut
-	cursor int       // index of the first interaction that may be unasserted
-	index  *anyIndex // built lazily by the first InAnyOrder assertion
+	n      int      // interactions recorded
+	values []Value  // arena from which Interaction.Values are cut
+	done   []uint64 // bit i: interaction i (Seq i+1) has been asserted
+	// doneBuf is done's first storage, inline: a test recording up to
+	// 256 interactions pays no allocation for their bits.
+	doneBuf [4]uint64
+	cursor  int       // index of the first interaction that may be unasserted
+	index   *anyIndex // built lazily by the first InAnyOrder assertion
 }
 
 // chunkOf returns the chunk holding interaction i and i's index in it:
@@ -150,6 +155,19 @@ func chunkOf(i int) (chunk, off int) {
 	}
 	i -= grownBefore
 	return growChunks + i/chunkSize, i % chunkSize
+}
+
+// asserted reports whether in, an interaction of t, has been asserted.
+// Call with t.mu held.
+func (t *timeline) asserted(in *Interaction) bool {
+	i := in.Seq - 1
+	return t.done[i/64]&(1<<(i%64)) != 0
+}
+
+// markAsserted marks in, an interaction of t, asserted. Call with t.mu held.
+func (t *timeline) markAsserted(in *Interaction) {
+	i := in.Seq - 1
+	t.done[i/64] |= 1 << (i % 64)
 }
 
 func (t *timeline) at(i int) *Interaction {
@@ -168,6 +186,12 @@ func (t *timeline) record(src *Source, values []Value) *Interaction {
 		t.chunks = append(t.chunks, make([]Interaction, size))
 	}
 	in := t.at(t.n)
+	if t.n%64 == 0 {
+		if t.done == nil {
+			t.done = t.doneBuf[:0]
+		}
+		t.done = append(t.done, 0)
+	}
 	t.n++
 	in.Seq = uint64(t.n)
 	in.Source = src
@@ -189,7 +213,7 @@ func (t *timeline) record(src *Source, values []Value) *Interaction {
 func (t *timeline) next() *Interaction {
 	for t.cursor < t.n {
 		in := t.at(t.cursor)
-		if !in.asserted {
+		if !t.asserted(in) {
 			return in
 		}
 		t.cursor++
@@ -204,7 +228,7 @@ func (t *timeline) remaining(limit int) ([]*Interaction, int) {
 	more := 0
 	for i := t.cursor; i < t.n; i++ {
 		in := t.at(i)
-		if in.asserted {
+		if t.asserted(in) {
 			continue
 		}
 		if len(out) < limit {
@@ -222,7 +246,8 @@ func (t *timeline) remaining(limit int) ([]*Interaction, int) {
 // interactions with that hash, in timeline order. A hash hit is confirmed
 // with matchAll, so collisions cost time, never correctness.
 type anyIndex struct {
-	upTo     int // interactions [0, upTo) are indexed
+	t        *timeline // whose interactions it indexes (for their asserted bits)
+	upTo     int       // interactions [0, upTo) are indexed
 	bySource map[*Source]*sourceQueue
 	byHash   map[uint64]chain
 	entries  []chainEntry
@@ -247,12 +272,12 @@ type chainEntry struct {
 func (t *timeline) extend() *anyIndex {
 	x := t.index
 	if x == nil {
-		x = &anyIndex{bySource: map[*Source]*sourceQueue{}, byHash: map[uint64]chain{}, upTo: t.cursor, seed: maphash.MakeSeed()}
+		x = &anyIndex{t: t, bySource: map[*Source]*sourceQueue{}, byHash: map[uint64]chain{}, upTo: t.cursor, seed: maphash.MakeSeed()}
 		t.index = x
 	}
 	for ; x.upTo < t.n; x.upTo++ {
 		in := t.at(x.upTo)
-		if in.asserted {
+		if t.asserted(in) {
 			continue
 		}
 		q := x.bySource[in.Source]
@@ -301,7 +326,7 @@ func (x *anyIndex) find(src *Source, want []Value) *Interaction {
 			return nil
 		}
 		// Drop asserted entries from the front so later lookups start past them.
-		for c.head >= 0 && x.entries[c.head].in.asserted {
+		for c.head >= 0 && x.t.asserted(x.entries[c.head].in) {
 			c.head = x.entries[c.head].next
 		}
 		if c.head < 0 {
@@ -310,7 +335,7 @@ func (x *anyIndex) find(src *Source, want []Value) *Interaction {
 		}
 		x.byHash[h] = c
 		for e := c.head; e >= 0; e = x.entries[e].next {
-			if in := x.entries[e].in; !in.asserted && in.Source == src && matchAll(want, in.Values) {
+			if in := x.entries[e].in; !x.t.asserted(in) && in.Source == src && matchAll(want, in.Values) {
 				return in
 			}
 		}
@@ -320,11 +345,11 @@ func (x *anyIndex) find(src *Source, want []Value) *Interaction {
 	if q == nil {
 		return nil
 	}
-	for q.head < len(q.items) && q.items[q.head].asserted {
+	for q.head < len(q.items) && x.t.asserted(q.items[q.head]) {
 		q.head++
 	}
 	for _, in := range q.items[q.head:] {
-		if !in.asserted && matchAll(want, in.Values) {
+		if !x.t.asserted(in) && matchAll(want, in.Values) {
 			return in
 		}
 	}

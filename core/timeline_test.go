@@ -1,6 +1,9 @@
 package core
 
-import "testing"
+import (
+	"testing"
+	"unsafe"
+)
 
 // TestChunkOf checks chunkOf against the layout it computes, chunk after
 // chunk: firstChunk<<k interactions in the growing chunks, chunkSize in
@@ -117,5 +120,64 @@ func TestBytesValueRoundTrip(t *testing.T) {
 	}
 	if k1, k2 := Bytes(buf).appendKey(nil), String("abc").appendKey(nil); string(k1) == string(k2) {
 		t.Errorf("[]byte and string keys agree: %q", k1)
+	}
+}
+
+// TestRecordedCallFootprint pins what one recorded call keeps until
+// VerifyAll, besides its values: every plugin records through the
+// timeline, so a long script pays it per call. The asserted flag is a bit
+// of the timeline's, not a field that pads each interaction to 48 bytes.
+func TestRecordedCallFootprint(t *testing.T) {
+	if got := unsafe.Sizeof(Interaction{}); got > 40 {
+		t.Fatalf("Interaction is %d bytes; want at most 40 (Seq, Source, Values)", got)
+	}
+	if got := unsafe.Sizeof(Entry{}); got > 104 {
+		t.Fatalf("Entry is %d bytes; want at most 104 (used and seq share Optional's word)", got)
+	}
+}
+
+// TestAssertedBitsAcrossWords asserts interactions in an order that
+// crosses the bit words and chunks of the timeline, in order and in any
+// order, and checks that exactly the unasserted ones are left.
+func TestAssertedBitsAcrossWords(t *testing.T) {
+	src := &Source{Plugin: "kv", Name: "get", Fields: []string{"n"}}
+	v := New(nil)
+	const n = 300
+	for i := range n {
+		v.Record(src, Int(i))
+	}
+	// In order: the first 70 (past one word of bits).
+	for i := range 70 {
+		if err := v.CheckValues(src, Int(i)); err != nil {
+			t.Fatalf("assert %d in order: %v", i, err)
+		}
+	}
+	// In any order: every third of the rest, from the end.
+	v.InAnyOrder(func() {
+		for i := n - 1; i >= 70; i-- {
+			if i%3 == 0 {
+				if err := v.CheckValues(src, Int(i)); err != nil {
+					t.Fatalf("assert %d in any order: %v", i, err)
+				}
+			}
+		}
+		if err := v.CheckValues(src, Int(3)); err == nil {
+			t.Fatalf("asserting #3 again succeeded; want a mismatch (it was asserted in order)")
+		}
+	})
+	v.tl.mu.Lock()
+	left, more := v.tl.remaining(n)
+	v.tl.mu.Unlock()
+	want := 0
+	for i := 70; i < n; i++ {
+		if i%3 != 0 {
+			if want >= len(left) || left[want].Values[0].Interface() != i {
+				t.Fatalf("unasserted #%d: got %v; want n=%d", want, left, i)
+			}
+			want++
+		}
+	}
+	if len(left) != want || more != 0 {
+		t.Fatalf("%d unasserted (and %d more); want %d", len(left), more, want)
 	}
 }

@@ -441,7 +441,7 @@ func (v *Verifier) CheckValues(src *Source, values ...Value) error {
 		in = next
 	}
 	if in != nil {
-		in.asserted = true
+		t.markAsserted(in)
 		return nil
 	}
 	return v.mismatch(src, values)
@@ -481,7 +481,7 @@ func (v *Verifier) mismatch(src *Source, want []Value) error {
 		// Show the closest candidate: the first unasserted one of the same source.
 		if q := t.extend().bySource[src]; q != nil {
 			for _, in := range q.items[q.head:] {
-				if !in.asserted {
+				if !t.asserted(in) {
 					e.Actual = in
 					break
 				}
@@ -544,7 +544,7 @@ func (v *Verifier) VerifyAll() error {
 	t.mu.Lock()
 	var left []*Interaction
 	for i := t.cursor; i < t.n; i++ {
-		if in := t.at(i); !in.asserted {
+		if in := t.at(i); !t.asserted(in) {
 			left = append(left, in)
 		}
 	}

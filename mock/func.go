@@ -147,7 +147,7 @@ func (f *FuncMock[F]) impl(in []reflect.Value) []reflect.Value {
 	if e == nil {
 		return f.failed(err)
 	}
-	c := e.answer.(*Call[F])
+	c := e.answer().(*Call[F])
 	if c.does.IsValid() {
 		if m.variadic {
 			return c.does.CallSlice(in)

@@ -91,7 +91,7 @@ func (m *Mock) Call(i int, k *Key, args ...core.Value) (answer any, err error) {
 	if e == nil {
 		return nil, err
 	}
-	return e.answer, nil
+	return e.answer(), nil
 }
 
 // Check asserts the next interaction against the typed Assert<Method>'s

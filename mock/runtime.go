@@ -123,28 +123,66 @@ func newMethod(v *core.Verifier, label, name string, f form, params []Param, var
 // generated mock embeds it in its typed call (MockStoreGetCall) and calls
 // its methods; tests use the typed call's methods instead.
 type Expectation struct {
-	m      *method
-	answer any // what Call hands back: the typed call, or a function mock's *Call
-	entry  *core.Entry
-	extra  *[]*core.Entry // added by Times; a pointer, since few expectations have any
-	key    string         // the exact key, or "" with match set
-	match  func(any) bool
-	pc     uintptr
-	ready  atomic.Bool // the answer is complete: set after its fields, read before them
+	// ent is the expectation's entry in its segment's queue, kept here
+	// (core.Queue.AddEntry) rather than copied into the queue's chunks:
+	// one struct per expectation instead of two. Its Key is the exact
+	// key, or "" with MatchEntry set; its Returns is what Call hands
+	// back (the typed call, or a function mock's *Call). It must stay the
+	// first field: expectationOf finds the expectation from it.
+	ent   core.Entry
+	m     *method
+	extra *[]*core.Entry // added by Times (their Returns is an *extraOf); a pointer, since few expectations have any
+	ready atomic.Bool    // the answer is complete: set after its fields, read before them
+	nwant uint32         // how many values want holds (beside ready, in what would be padding)
 
-	// What the expectation matches: one value (or matcher) and one test
-	// per field, cut from the method's arenas (see cutLocked).
-	want  []core.Value
-	tests []argTest
+	// What the expectation matches: nwant values (or matchers), one per
+	// field, and, for one matched by scanning, as many tests (nil for one
+	// found by its key), cut from the method's arenas (see cutLocked).
+	// They are pointers to the first of each rather than slices: the
+	// script keeps one Expectation per expectation, and two slice headers
+	// would cost it 32 bytes more.
+	want  *core.Value
+	tests *argTest
+}
+
+// wants returns the expectation's wanted values.
+func (e *Expectation) wants() []core.Value {
+	if e.want == nil {
+		return nil
+	}
+	return unsafe.Slice(e.want, e.nwant)
+}
+
+// testList returns the expectation's tests: none for one found by its key.
+func (e *Expectation) testList() []argTest {
+	if e.tests == nil {
+		return nil
+	}
+	return unsafe.Slice(e.tests, e.nwant)
 }
 
 // argTest is how an expectation checks one argument of a call that is
 // matched by scanning (an expectation with matchers or values no key can
 // hold): by the argument's key fragment, which needs no boxing, by the
-// matcher, or by equality.
+// matcher, or by equality. It holds only the fragment: which test
+// applies follows from it and from the wanted value (see kind), and a
+// kind byte beside the string would pad each test to 24 bytes.
 type argTest struct {
-	kind uint8
-	frag string // for testFrag
+	frag string // the wanted argument's key fragment, for testFrag; "" otherwise
+}
+
+// kind returns the test that applies, given the wanted value w of the
+// same field: register gives a fragment to exactly the testFrag ones.
+func (t *argTest) kind(w core.Value) uint8 {
+	switch {
+	case t.frag != "":
+		return testFrag
+	case !w.IsMatcher():
+		return testEqual
+	case w.Interface() == anyMatcher:
+		return testWild
+	}
+	return testMatcher
 }
 
 const (
@@ -162,7 +200,7 @@ func (e *Expectation) Ready() { e.ready.Store(true) }
 // Optional marks the expectation as not required: it is not reported
 // unused, and calls may take later ones with the same arguments.
 func (e *Expectation) Optional() {
-	e.entry.Optional = true
+	e.ent.Optional = true
 	for _, x := range e.extras() {
 		x.Optional = true
 	}
@@ -191,8 +229,8 @@ func (e *Expectation) Times(n int) error {
 			Fix:  "Times(2)"}
 	}
 	for i := len(e.extras()) + 1; i < n; i++ {
-		ent := e.m.add(core.Entry{Key: e.key, Match: e.match, Returns: e}, e.pc, e.needVals())
-		ent.Optional = e.entry.Optional
+		ent := e.m.add(core.Entry{Key: e.ent.Key, MatchEntry: e.ent.MatchEntry, Returns: (*extraOf)(e)}, e.ent.PC(), e.needVals())
+		ent.Optional = e.ent.Optional
 		if e.extra == nil {
 			e.extra = new([]*core.Entry)
 		}
@@ -210,7 +248,7 @@ func (e *Expectation) extras() []*core.Entry {
 }
 
 // Site returns the file:line that registered the expectation.
-func (e *Expectation) Site() string { return core.SiteOf(e.pc) }
+func (e *Expectation) Site() string { return e.ent.Site() }
 
 // script renders the expectation as the Go line that registered it. It is
 // rendered only for messages: at verification for an unused one (see
@@ -220,31 +258,32 @@ func (e *Expectation) script() string {
 	call := ".Expect("
 	if m.form == ifaceForm {
 		call = ".Expect" + m.name + "("
-		for _, w := range e.want {
+		for _, w := range e.wants() {
 			if w.IsMatcher() {
 				call = ".Expect" + m.name + "Match("
 				break
 			}
 		}
 	}
-	return m.owner.accessor() + call + strings.Join(m.argList(e.want), ", ") + ")"
+	return m.owner.accessor() + call + strings.Join(m.argList(e.wants()), ", ") + ")"
 }
 
 // matches reports whether the call being matched satisfies e.
 func (e *Expectation) matches(d *callDesc) bool {
-	for i := range e.tests {
-		t := &e.tests[i]
-		switch t.kind {
+	tests, want := e.testList(), e.wants()
+	for i := range tests {
+		t := &tests[i]
+		switch t.kind(want[i]) {
 		case testFrag:
 			if !d.key.fragEqual(i, t.frag) {
 				return false
 			}
 		case testMatcher:
-			if !e.want[i].Interface().(core.Matcher).Matches(d.vals[i].Interface()) {
+			if !want[i].Interface().(core.Matcher).Matches(d.vals[i].Interface()) {
 				return false
 			}
 		case testEqual:
-			if !equalAny(e.want[i].Interface(), d.vals[i].Interface()) {
+			if !equalAny(want[i].Interface(), d.vals[i].Interface()) {
 				return false
 			}
 		}
@@ -272,6 +311,18 @@ func (m *method) add(e core.Entry, pc uintptr, needVals bool) *core.Entry {
 
 // addLocked is add with m.mu held.
 func (m *method) addLocked(e core.Entry, pc uintptr, needVals bool) *core.Entry {
+	return m.segmentLocked(&e, needVals).q.Add(e, pc)
+}
+
+// addOwnedLocked is addLocked for an entry the expectation owns (see
+// Expectation.ent).
+func (m *method) addOwnedLocked(e *core.Entry, pc uintptr, needVals bool) *core.Entry {
+	return m.segmentLocked(e, needVals).q.AddEntry(e, pc)
+}
+
+// segmentLocked returns the segment that takes e next, opening a new one
+// when the last is full, and counts e in it. Call with m.mu held.
+func (m *method) segmentLocked(e *core.Entry, needVals bool) *segment {
 	m.needVals = m.needVals || needVals
 	var s *segment
 	if n := len(m.segs); n > 0 && m.segs[n-1].added < segmentSize {
@@ -281,10 +332,10 @@ func (m *method) addLocked(e core.Entry, pc uintptr, needVals bool) *core.Entry 
 		m.segs = append(m.segs, s)
 	}
 	s.added++
-	if e.Match != nil {
+	if e.Match != nil || e.MatchEntry != nil {
 		m.matched.Add(1)
 	}
-	return s.q.Add(e, pc)
+	return s
 }
 
 var anyMatcher = core.Any()
@@ -292,7 +343,7 @@ var anyMatcher = core.Any()
 // register adds an expectation for want (values or matchers, one per
 // field, which e keeps) whose values k has keyed.
 func (m *method) register(e *Expectation, answer any, want []core.Value, k *Key, pc uintptr) {
-	e.m, e.answer, e.pc = m, answer, pc
+	e.m = m
 	if len(m.results) == 0 {
 		e.ready.Store(true)
 	}
@@ -305,39 +356,68 @@ func (m *method) register(e *Expectation, answer any, want []core.Value, k *Key,
 	// per expectation, and calls no code of the test's.
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	e.want, e.tests = m.cutLocked(want, ntests)
+	kept, tests := m.cutLocked(want, ntests)
+	e.nwant = uint32(len(kept))
+	if len(kept) > 0 {
+		e.want = &kept[0]
+	}
+	if len(tests) > 0 {
+		e.tests = &tests[0]
+	}
 	if keyed {
-		e.key = m.keepLocked(key)
+		e.ent.Key = m.keepLocked(key)
 	} else {
-		for i, w := range e.want {
-			t := &e.tests[i]
-			switch {
-			case w.IsMatcher():
-				t.kind = testMatcher
-				if w.Interface() == anyMatcher {
-					t.kind = testWild
-				}
-			default:
-				if f, ok := k.fragBytes(i); ok && len(f) > 0 {
-					t.kind, t.frag = testFrag, m.keepLocked(f)
-				} else {
-					t.kind = testEqual
-				}
+		for i, w := range kept {
+			// A value's test compares fragments when the key has one for
+			// it, values otherwise; a matcher's needs nothing stored.
+			if f, ok := k.fragBytes(i); ok && len(f) > 0 && !w.IsMatcher() {
+				tests[i].frag = m.keepLocked(f)
 			}
 		}
-		e.match = func(c any) bool {
-			d, ok := c.(*callDesc)
-			return ok && e.matches(d)
-		}
+		e.ent.MatchEntry = matchEntry
 	}
-	e.entry = m.addLocked(core.Entry{Key: e.key, Match: e.match, Returns: e}, pc, e.needVals())
+	e.ent.Returns = answer
+	m.addOwnedLocked(&e.ent, pc, e.needVals())
 }
+
+// matchEntry is the MatchEntry of every expectation with matchers: one
+// static function, where a closure per expectation would cost an
+// allocation only to carry it.
+func matchEntry(ent *core.Entry, c any) bool {
+	d, ok := c.(*callDesc)
+	return ok && expectationOf(ent).matches(d)
+}
+
+// The expectation's own entry is its first field (see Expectation.ent):
+// this fails to compile otherwise.
+var _ [0]struct{} = [unsafe.Offsetof(Expectation{}.ent)]struct{}{}
+
+// extraOf is the Returns of an entry Times added: its expectation, as a
+// type of its own (unexported, so that no answer can be one), converted
+// without an allocation.
+type extraOf Expectation
+
+// expectationOf returns the expectation an entry of a mock's queue
+// answers for. An entry Times added holds it in Returns, as an *extraOf;
+// an expectation's own entry is its first field, so the expectation is at
+// the entry's address, and Returns is free to hold the answer. Every
+// entry of a mock's queue is one of the two.
+func expectationOf(ent *core.Entry) *Expectation {
+	if x, ok := ent.Returns.(*extraOf); ok {
+		return (*Expectation)(x)
+	}
+	return (*Expectation)(unsafe.Pointer(ent))
+}
+
+// answer returns what Call hands back for e.
+func (e *Expectation) answer() any { return e.ent.Returns }
 
 // needVals reports whether matching e reads the call's values, which a
 // call then copies for it; fragments and wildcards need only its key.
 func (e *Expectation) needVals() bool {
-	for _, t := range e.tests {
-		if t.kind == testMatcher || t.kind == testEqual {
+	want := e.wants()
+	for i, t := range e.testList() {
+		if k := t.kind(want[i]); k == testMatcher || k == testEqual {
 			return true
 		}
 	}
@@ -493,7 +573,7 @@ func (m *method) call(k *Key, args []core.Value) (*Expectation, error) {
 		m.v.Report(err)
 		return nil, err
 	}
-	e := ent.Returns.(*Expectation)
+	e := expectationOf(ent)
 	if !e.ready.Load() {
 		err := &IncompleteExpectationError{Func: m.label, Script: e.script(), Site: e.Site(), Fix: m.expectFix(args)}
 		m.v.Report(err)
@@ -511,7 +591,7 @@ func (m *method) fillScripts() {
 	m.mu.Unlock()
 	for _, s := range segs {
 		for _, ent := range s.q.Unused() {
-			ent.Script = ent.Returns.(*Expectation).script()
+			ent.Script = expectationOf(ent).script()
 		}
 	}
 }
@@ -539,7 +619,7 @@ func (m *method) unmocked(args []core.Value) error {
 	} else {
 		reason += "; still scripted for " + m.label + ":"
 		for _, e := range pending {
-			reason += "\n    " + e.Returns.(*Expectation).script() + " (registered at " + e.Site() + ")"
+			reason += "\n    " + expectationOf(e).script() + " (registered at " + e.Site() + ")"
 		}
 		if more > 0 {
 			reason += "\n    ... and " + strconv.Itoa(more) + " more"
