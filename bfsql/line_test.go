@@ -3,41 +3,12 @@ package bfsql_test
 import (
 	"runtime"
 	"strconv"
-	"strings"
 	"testing"
 
 	"github.com/bigfoot-go/bigfoot/bfsql"
+	"github.com/bigfoot-go/bigfoot/bftest"
 	"github.com/bigfoot-go/bigfoot/core"
 )
-
-// lineReporter is a fake test that remembers where Fatalf points, as
-// testing.T prints it: the first frame no Helper call marked (core's
-// frames are marked by core itself).
-type lineReporter struct {
-	helpers map[string]bool
-	line    string
-}
-
-func (r *lineReporter) Helper() {
-	pc, _, _, _ := runtime.Caller(1)
-	r.helpers[runtime.FuncForPC(pc).Name()] = true
-}
-func (r *lineReporter) Errorf(string, ...any) {}
-func (r *lineReporter) Name() string          { return "TestLine" }
-func (r *lineReporter) Fatalf(string, ...any) {
-	pcs := make([]uintptr, 32)
-	frames := runtime.CallersFrames(pcs[:runtime.Callers(2, pcs)])
-	for {
-		f, more := frames.Next()
-		if !r.helpers[f.Function] && !strings.Contains(f.Function, "bigfoot/core.") {
-			r.line = f.File + ":" + strconv.Itoa(f.Line)
-			return
-		}
-		if !more {
-			return
-		}
-	}
-}
 
 // lineAfter returns file:line of the line after its caller's.
 func lineAfter() string {
@@ -46,50 +17,46 @@ func lineAfter() string {
 }
 
 // Every typed assertion's failure points at the test's line, not at
-// bfsql's: each exported method marks itself a helper.
+// bfsql's: each exported method marks itself a helper. (Fatalf ends the
+// goroutine, so each closure notes its line before asserting.)
 func TestFailedAssertionPointsAtTheTestLine(t *testing.T) {
-	r := &lineReporter{helpers: map[string]bool{}}
-	p := bfsql.For(core.New(r))
-	for name, assert := range map[string]func() string{
-		"AssertConnect": func() string {
-			line := lineAfter()
+	ft := bftest.New(t)
+	p := bfsql.For(core.New(ft))
+	for name, assert := range map[string]func(want *string){
+		"AssertConnect": func(want *string) {
+			*want = lineAfter()
 			p.AssertConnect("app")
-			return line
 		},
-		"AssertBegin": func() string {
-			line := lineAfter()
+		"AssertBegin": func(want *string) {
+			*want = lineAfter()
 			p.AssertBegin()
-			return line
 		},
-		"AssertQuery": func() string {
-			line := lineAfter()
+		"AssertQuery": func(want *string) {
+			*want = lineAfter()
 			p.AssertQuery("SELECT 1", 1)
-			return line
 		},
-		"AssertExec": func() string {
-			line := lineAfter()
+		"AssertExec": func(want *string) {
+			*want = lineAfter()
 			p.AssertExec("DELETE FROM t")
-			return line
 		},
-		"AssertCommit": func() string {
-			line := lineAfter()
+		"AssertCommit": func(want *string) {
+			*want = lineAfter()
 			p.AssertCommit()
-			return line
 		},
-		"AssertRollback": func() string {
-			line := lineAfter()
+		"AssertRollback": func(want *string) {
+			*want = lineAfter()
 			p.AssertRollback()
-			return line
 		},
-		"AssertClose": func() string {
-			line := lineAfter()
+		"AssertClose": func(want *string) {
+			*want = lineAfter()
 			p.AssertClose()
-			return line
 		},
 	} {
-		r.line = ""
-		if want := assert(); r.line != want {
-			t.Errorf("%s's failure points at %q, want %q", name, r.line, want)
+		var want string
+		ft.Run(func() { assert(&want) })
+		lines := ft.Lines()
+		if len(lines) == 0 || lines[len(lines)-1] != want {
+			t.Errorf("%s's failure points at %q, want %q", name, lines, want)
 		}
 	}
 }

@@ -17,6 +17,7 @@ package bftest
 import (
 	"fmt"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -32,6 +33,8 @@ type Reporter struct {
 	mu       sync.Mutex // guards the fields below
 	errors   []string
 	fatals   []string
+	lines    []string        // where each failure points, as testing.T would print it
+	helpers  map[string]bool // functions that called Helper
 	cleanups []func()
 }
 
@@ -46,22 +49,67 @@ func (f *Reporter) Name() string {
 	return f.t.Name()
 }
 
-// Helper does nothing: the fake has no call sites to hide.
-func (f *Reporter) Helper() {}
+// Helper marks the calling function as a helper, as testing.T's does:
+// the line a failure points at (Lines) passes over its frames.
+func (f *Reporter) Helper() {
+	pc, _, _, ok := runtime.Caller(1)
+	if !ok {
+		return
+	}
+	name := runtime.FuncForPC(pc).Name()
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.helpers == nil {
+		f.helpers = map[string]bool{}
+	}
+	f.helpers[name] = true
+}
 
 // Errorf records a failure.
 func (f *Reporter) Errorf(format string, args ...any) {
+	line := f.line()
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.errors = append(f.errors, fmt.Sprintf(format, args...))
+	f.lines = append(f.lines, line)
 }
 
 // Fatalf records a fatal failure and ends the goroutine.
 func (f *Reporter) Fatalf(format string, args ...any) {
+	line := f.line()
 	f.mu.Lock()
 	f.fatals = append(f.fatals, fmt.Sprintf(format, args...))
+	f.lines = append(f.lines, line)
 	f.mu.Unlock()
 	runtime.Goexit()
+}
+
+// line returns file:line of the first frame above Errorf or Fatalf whose
+// function did not call Helper: where testing.T would say the failure is.
+func (f *Reporter) line() string {
+	var pcs [64]uintptr
+	frames := runtime.CallersFrames(pcs[:runtime.Callers(3, pcs[:])])
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for {
+		fr, more := frames.Next()
+		if !f.helpers[fr.Function] {
+			return fr.File + ":" + strconv.Itoa(fr.Line)
+		}
+		if !more {
+			return ""
+		}
+	}
+}
+
+// Lines returns, for every recorded failure in the order it was reported
+// (Errorf and Fatalf alike), the file:line testing.T would print before
+// it: the first frame whose function did not call Helper. A plugin tests
+// with it that its failures point at the test's line.
+func (f *Reporter) Lines() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]string(nil), f.lines...)
 }
 
 // Failed reports whether any failure was recorded.
