@@ -18,15 +18,9 @@ import (
 // and user info, which are not part of what the server is asked, are left
 // out. The method is compared as written: HTTP methods are case-sensitive.
 
-// requestKey returns the canonical key of method and u, and whether u's
-// query parsed (a query that does not parse is kept as written, so it
-// matches only an Expect with the same text).
-func requestKey(method string, u *url.URL) (string, bool) {
-	k, ok := appendRequestKey(nil, method, u)
-	return string(k), ok
-}
-
-// appendRequestKey appends requestKey(method, u) to dst.
+// appendRequestKey appends the canonical key of method and u to dst, and
+// reports whether u's query parsed (a query that does not parse is kept as
+// written, so it matches only an Expect with the same text).
 func appendRequestKey(dst []byte, method string, u *url.URL) ([]byte, bool) {
 	scheme := lowerASCII(u.Scheme)
 	host, port := splitHostPort(u.Host)
@@ -158,18 +152,12 @@ func unhex(c byte) byte {
 	return c - 'A' + 10
 }
 
-// fastKey is requestKey of url.Parse(raw) for the URLs tests mostly
-// script, computed without parsing into a *url.URL: http or https in lower
-// case, a host name of lower-case letters, digits, dots and dashes with an
-// optional numeric port, a path of characters that need no escaping, and
-// a query of printable ASCII. Anything else reports false, and the caller
-// parses.
-func fastKey(method, raw string) (string, bool) {
-	k, ok := appendFastKey(nil, method, raw)
-	return string(k), ok
-}
-
-// appendFastKey appends fastKey(method, raw) to dst.
+// appendFastKey is appendRequestKey of url.Parse(raw) for the URLs tests
+// mostly script, computed without parsing into a *url.URL: http or https
+// in lower case, a host name of lower-case letters, digits, dots and
+// dashes with an optional numeric port, a path of characters that need no
+// escaping, and a query of printable ASCII. Anything else reports false,
+// and the caller parses.
 func appendFastKey(dst []byte, method, raw string) ([]byte, bool) {
 	var scheme, rest string
 	switch {

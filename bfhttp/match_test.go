@@ -76,3 +76,15 @@ func TestCanonicalQuery(t *testing.T) {
 		t.Error("a query with ';' parsed")
 	}
 }
+
+// requestKey and fastKey are the string forms of the key builders, for
+// comparing them.
+func requestKey(method string, u *url.URL) (string, bool) {
+	k, ok := appendRequestKey(nil, method, u)
+	return string(k), ok
+}
+
+func fastKey(method, raw string) (string, bool) {
+	k, ok := appendFastKey(nil, method, raw)
+	return string(k), ok
+}

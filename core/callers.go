@@ -33,12 +33,18 @@ type callerSite struct {
 var callerCache [1 << 10]atomic.Pointer[callerSite]
 
 func callerSlot(key *[callerKeyLen]uintptr) *atomic.Pointer[callerSite] {
-	h := uint64(0)
-	for _, k := range key {
-		h = (h ^ uint64(k)) * 0x100000001b3
+	return &callerCache[hashPCs(0, key[:])&uint64(len(callerCache)-1)]
+}
+
+// hashPCs hashes program counters for the direct-mapped caches (FNV-1a
+// over words, then a fold of the high bits into the low ones the slot
+// index uses).
+func hashPCs(seed uint64, pcs []uintptr) uint64 {
+	h := seed
+	for _, pc := range pcs {
+		h = (h ^ uint64(pc)) * 0x100000001b3
 	}
-	h ^= h >> 29
-	return &callerCache[h&uint64(len(callerCache)-1)]
+	return h ^ h>>29
 }
 
 // Caller returns the program counter of the caller skip frames above the
@@ -85,12 +91,7 @@ func SharedStack() *Stack {
 	} else {
 		st.n = runtime.Callers(2, st.pcs[:])
 	}
-	h := uint64(st.n)
-	for _, pc := range st.pcs[:st.n] {
-		h = (h ^ uint64(pc)) * 0x100000001b3
-	}
-	h ^= h >> 29
-	slot := &stackCache[h&uint64(len(stackCache)-1)]
+	slot := &stackCache[hashPCs(uint64(st.n), st.pcs[:st.n])&uint64(len(stackCache)-1)]
 	if s := slot.Load(); s != nil && *s == st {
 		return s
 	}
