@@ -147,11 +147,6 @@ func frameNames(pcs []uintptr) []string {
 }
 
 func BenchmarkCaller(b *testing.B) {
-	b.Run("fast", func(b *testing.B) {
-		for i := 0; i < b.N; i++ {
-			framedExpect(0)
-		}
-	})
 	b.Run("Caller", func(b *testing.B) {
 		b.ReportAllocs()
 		for i := 0; i < b.N; i++ {
