@@ -19,37 +19,10 @@ func (v *Verifier) CopyBytes(b []byte) []byte {
 	return v.copyBytes(b)
 }
 
-// JoinString returns the concatenation of parts as a string whose bytes
-// are cut from the verifier's arena: a key or a recorded value built
+// String returns b as a string whose bytes are cut from the verifier's
+// arena, for a key or a recorded value built in a caller's scratch buffer
 // without an allocation of its own. Arena bytes are never written again,
 // so the string is immutable as any other.
-func (v *Verifier) JoinString(parts ...string) string {
-	n := 0
-	for _, p := range parts {
-		n += len(p)
-	}
-	if n == 0 {
-		return ""
-	}
-	if n > arenaChunk/4 {
-		b := make([]byte, 0, n)
-		for _, p := range parts {
-			b = append(b, p...)
-		}
-		return unsafe.String(unsafe.SliceData(b), n)
-	}
-	v.arenaMu.Lock()
-	defer v.arenaMu.Unlock()
-	v.reserve(n)
-	start := len(v.arena)
-	for _, p := range parts {
-		v.arena = append(v.arena, p...)
-	}
-	return unsafe.String(&v.arena[start], n)
-}
-
-// String returns b as a string cut from the verifier's arena (see
-// JoinString), for bytes built in a caller's scratch buffer.
 func (v *Verifier) String(b []byte) string {
 	if len(b) == 0 {
 		return ""
