@@ -180,6 +180,10 @@ func Dial(ctx context.Context, network, address string) (Decision, net.Conn, err
 				}
 			}
 		}
+		if recordMode != nil {
+			c, err := recordDial(ctx, owner.Verifier, network, address)
+			return Answer, c, err
+		}
 		err := &core.UnmockedInteractionError{Plugin: "dial", Step: "dial", Call: network + " " + address,
 			Reason: "no plugin answers dials in this binary",
 			Fix:    "import _ \"github.com/bigfoot-go/bigfoot/socket\" // the socket plugin answers dials from its sessions"}

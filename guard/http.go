@@ -42,6 +42,10 @@ func roundTripHook(t *http.Transport, req *http.Request) (bool, *http.Response, 
 			}
 		}
 	}
+	if recordMode != nil {
+		resp, err := recordRoundTrip(owner.Verifier, t, req)
+		return true, resp, err
+	}
 	resp, err := isolated.forSandbox(owner.Verifier, t).RoundTrip(req)
 	return true, resp, err
 }

@@ -12,6 +12,7 @@
 //	bigfoot test [go test flags] [packages]   run go test -overlay=... -tags=bigfoot_overlay
 //	bigfoot vet [go vet flags] [packages]     run go vet -overlay=... -tags=bigfoot_overlay
 //	bigfoot overlay                           print the overlay file's path, creating it if needed
+//	bigfoot record [-allow HOST] [flags] [packages]  record tests against real services, write their scripts
 //	bigfoot test -isolate [flags] [packages]  bigfoot test, each test binary in a network namespace with loopback alone
 //	bigfoot help                              print this help
 //
@@ -48,6 +49,7 @@ Commands:
 	overlay                           print the absolute path of OVERLAY, creating it if needed
 	test -isolate [go test flags] [packages]  the same, each test binary in a network namespace with loopback alone (FIREWALL.md)
 	isolate PROGRAM [ARGS...]         run PROGRAM in a network namespace with loopback alone (go test -exec)
+	record [-allow HOST] [go test flags] [packages]  record the tests against real services and write their scripts (bigfoot record -h)
 	mock [flags] <package> <Interface>...  generate strict mocks of interfaces (bigfoot mock -h)
 	help                              print this help
 
@@ -84,6 +86,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return 0
 	case "mock":
 		return runMock(rest, stdout, stderr)
+	case "record":
+		return runRecord(rest, stdout, stderr)
 	case isolateCmd:
 		return runIsolate(rest, stdin, stdout, stderr)
 	case "overlay":
