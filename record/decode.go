@@ -50,6 +50,10 @@ type Field struct {
 	// in this position. A field that differs between the runs and is not
 	// matchable makes the recording fail with a message naming it.
 	Matchable bool
+	// Numeric marks a value the API takes as a number: one that differs
+	// between the runs is matched by bigfoot.Any(), since the text
+	// matchers match strings.
+	Numeric bool
 	// Secret marks a value that must not reach the emitted code
 	// (Authorization, a password): it is always replaced by a matcher
 	// (or, in a reply, by "REDACTED").

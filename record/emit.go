@@ -71,6 +71,9 @@ func Emit(bf string, a, b *Transcript, opts *Options) (*Code, error) {
 						f.Name, x.Plugin, i+1, short(f.Raw), short(g.Raw))}
 				}
 				exprs[j] = InferMatcher(f.Raw, g.Raw)
+				if f.Numeric {
+					exprs[j] = "bigfoot.Any()"
+				}
 			default:
 				exprs[j] = f.Go
 			}

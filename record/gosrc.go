@@ -18,6 +18,9 @@ func GoString(s string) string {
 }
 
 func printable(s string) bool {
+	if !utf8.ValidString(s) {
+		return false
+	}
 	for _, r := range s {
 		if r != '\n' && r != '\t' && !strconv.IsPrint(r) {
 			return false
@@ -107,10 +110,10 @@ func tokens(s string) []string {
 // allows: when they split into the same words and punctuation, a regular
 // expression that keeps every equal part and matches the differing words
 // by their kind (digits, hexadecimal, letters and digits); otherwise any
-// value.
+// value (also for bytes that are not UTF-8, which a regexp cannot spell).
 func InferMatcher(a, b string) string {
 	ta, tb := tokens(a), tokens(b)
-	if len(ta) != len(tb) || len(ta) == 0 {
+	if len(ta) != len(tb) || len(ta) == 0 || !utf8.ValidString(a) || !utf8.ValidString(b) {
 		return "bigfoot.Any()"
 	}
 	var p strings.Builder

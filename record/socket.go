@@ -56,7 +56,7 @@ func (socketDecoder) Decode(c *Conn, _ *Options) ([]Call, error) {
 			data = "[]byte{}"
 		}
 		calls = append(calls, Call{Seq: ch.Seq, Plugin: "socket", Imports: imports,
-			Fields: []Field{{Name: "read size", Raw: strconv.Itoa(ch.Size), Go: strconv.Itoa(ch.Size), Matchable: true}},
+			Fields: []Field{{Name: "read size", Raw: strconv.Itoa(ch.Size), Go: strconv.Itoa(ch.Size), Matchable: true, Numeric: true}},
 			Render: func(bf string, x []string) (string, string) {
 				if IsMatcher(x[0]) {
 					return "Expect(\"recv\", " + data + ")", bf + ".AssertInteraction(socket.Recv, bigfoot.Fields{\"size\": " + x[0] + ", \"data\": " + data + "})"
