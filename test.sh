@@ -12,6 +12,15 @@ set -euo pipefail
 cd "$(dirname "$0")"
 root=$(pwd)
 
+# The record tests (integration/record) run against real servers:
+# redis-server and PostgreSQL, installed from Debian's packages and started
+# on loopback by .ci/services.sh unless the caller started them already.
+if [ -z "${BIGFOOT_REDIS_ADDR:-}" ] || [ -z "${BIGFOOT_PG_DSN:-}" ]; then
+  echo "== 0. the servers of the record tests: .ci/services.sh start"
+  source .ci/services.sh start
+  trap '.ci/services.sh stop' EXIT
+fi
+
 echo "== 1. seam mode: go test -race -count=1 ./..."
 go test -race -count=1 ./...
 

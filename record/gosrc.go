@@ -111,13 +111,61 @@ func tokens(s string) []string {
 // expression that keeps every equal part and matches the differing words
 // by their kind (digits, hexadecimal, letters and digits); otherwise any
 // value (also for bytes that are not UTF-8, which a regexp cannot spell).
+//
+// A timestamp (a date and a time of day, as SQL and RFC 3339 write them)
+// that differs is matched by its shape as a whole, never by the parts the
+// two runs shared: runs a second apart share the date, and the test must
+// still pass tomorrow.
 func InferMatcher(a, b string) string {
-	ta, tb := tokens(a), tokens(b)
-	if len(ta) != len(tb) || len(ta) == 0 || !utf8.ValidString(a) || !utf8.ValidString(b) {
+	if !utf8.ValidString(a) || !utf8.ValidString(b) {
 		return "bigfoot.Any()"
+	}
+	sa, sb := timestampRE.FindAllStringIndex(a, -1), timestampRE.FindAllStringIndex(b, -1)
+	if len(sa) != len(sb) {
+		sa, sb = nil, nil
 	}
 	var p strings.Builder
 	p.WriteByte('^')
+	ia, ib := 0, 0
+	for k := 0; k <= len(sa); k++ {
+		ea, eb := len(a), len(b)
+		if k < len(sa) {
+			ea, eb = sa[k][0], sb[k][0]
+		}
+		if !inferTokens(&p, a[ia:ea], b[ib:eb]) {
+			return "bigfoot.Any()"
+		}
+		if k == len(sa) {
+			break
+		}
+		ta, tb := a[sa[k][0]:sa[k][1]], b[sb[k][0]:sb[k][1]]
+		if ta == tb {
+			p.WriteString(regexp.QuoteMeta(ta))
+		} else {
+			p.WriteString(timestampPattern)
+		}
+		ia, ib = sa[k][1], sb[k][1]
+	}
+	p.WriteByte('$')
+	if p.Len() == 2 {
+		return "bigfoot.Any()"
+	}
+	return matcherRegexp(p.String())
+}
+
+// timestampPattern matches a date and time of day as SQL and RFC 3339
+// write them, with or without fractions and zone.
+const timestampPattern = `[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?(Z|[+-][0-9]{2}(:?[0-9]{2})?)?`
+
+var timestampRE = regexp.MustCompile(timestampPattern)
+
+// inferTokens writes the pattern of two texts that split into the same
+// words and punctuation, and reports whether they did.
+func inferTokens(p *strings.Builder, a, b string) bool {
+	ta, tb := tokens(a), tokens(b)
+	if len(ta) != len(tb) {
+		return false
+	}
 	for i := range ta {
 		x, y := ta[i], tb[i]
 		switch {
@@ -126,11 +174,10 @@ func InferMatcher(a, b string) string {
 		case isWord(x) && isWord(y):
 			p.WriteString(wordClass(x + y))
 		default:
-			return "bigfoot.Any()"
+			return false
 		}
 	}
-	p.WriteByte('$')
-	return matcherRegexp(p.String())
+	return true
 }
 
 func wordClass(s string) string {

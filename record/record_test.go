@@ -17,6 +17,9 @@ func TestInferMatcher(t *testing.T) {
 		{`{"name":"grace","at":17}`, `{"name":"grace","at":18}`, "bigfoot.Regexp(`^\\{\"name\":\"grace\",\"at\":[0-9]+\\}$`)"},
 		{"6f1c2a1e-8d2b-4c1a-9f00-1b2c3d4e5f60", "0a9b8c7d-6e5f-4a3b-8c2d-1e0f9a8b7c6d", "bigfoot.Regexp(`^[0-9a-f]+-[0-9a-f]+-[0-9a-f]+-[0-9a-f]+-[0-9a-f]+$`)"},
 		{"session-zq", "session-yx", "bigfoot.Regexp(`^session-\\w+$`)"},
+		{"2026-12-01 13:48:07.123456+00", "2026-12-01 13:48:09.5+00", "bigfoot.Regexp(`^" + timestampPattern + "$`)"},
+		{`{"at":"2026-12-01T13:48:07Z","n":1}`, `{"at":"2026-12-01T13:49:00.25Z","n":1}`, "bigfoot.Regexp(`^\\{\"at\":\"" + timestampPattern + "\",\"n\":1\\}$`)"},
+		{"at 2026-12-01 13:48:07", "at 2026-12-01 13:48:07 and 2026-12-02 00:00:00", "bigfoot.Any()"},
 		{"a b", "a-b", "bigfoot.Any()"},
 		{"short", "two words", "bigfoot.Any()"},
 	} {
@@ -182,5 +185,28 @@ func TestEmitSocket(t *testing.T) {
 		if !strings.Contains(asserts, want) {
 			t.Errorf("assertions lack %s:\n%s", want, asserts)
 		}
+	}
+}
+
+func TestEmitRefusesTLSBytes(t *testing.T) {
+	tr := &Transcript{Test: "TestX", Conns: []Conn{{Seq: 1, Network: "tcp", Address: "db.internal:5433", Chunks: []Chunk{
+		{Seq: 2, Send: true, Data: []byte{0x16, 0x03, 0x01, 0x02, 0x00}},
+	}}}}
+	_, err := Emit("bf", tr, tr, nil)
+	if err == nil || !strings.Contains(err.Error(), "socket connection to db.internal:5433: it speaks TLS, which record cannot read") {
+		t.Errorf("Emit = %v", err)
+	}
+}
+
+func TestEmitSocketPortThatDiffers(t *testing.T) {
+	conn := func(port string) *Transcript {
+		return &Transcript{Test: "TestX", Conns: []Conn{{Seq: 1, Network: "tcp", Address: "127.0.0.1:" + port}}}
+	}
+	code, err := Emit("bf", conn("7000"), conn("7001"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := `bf.AssertInteraction(socket.Connect, bigfoot.Fields{"host": "127.0.0.1", "port": bigfoot.Any()})`; strings.Join(code.Assert, "\n") != want {
+		t.Errorf("assertions %q, want %s", code.Assert, want)
 	}
 }

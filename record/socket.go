@@ -1,6 +1,7 @@
 package record
 
 import (
+	"errors"
 	"net"
 	"strconv"
 )
@@ -14,6 +15,9 @@ func (socketDecoder) Name() string      { return "socket" }
 func (socketDecoder) Detect(*Conn) bool { return true }
 
 func (socketDecoder) Decode(c *Conn, _ *Options) ([]Call, error) {
+	if sent := c.Sent(); len(sent) >= 3 && sent[0] == 0x16 && sent[1] == 0x03 {
+		return nil, errors.New("it speaks TLS, which record cannot read (only HTTPS is recorded, at the request layer); script this connection by hand, or record against a server without TLS")
+	}
 	host, portText, err := net.SplitHostPort(c.Address)
 	if err != nil {
 		host, portText = c.Address, "0"
@@ -27,12 +31,16 @@ func (socketDecoder) Decode(c *Conn, _ *Options) ([]Call, error) {
 	// its step, and the first opens the session.
 	session := func(bf string) string { return bf + ".Socket().NewSession()" }
 	calls = append(calls, Call{Seq: c.Seq, Plugin: "socket", Imports: imports,
-		Fields: []Field{{Name: "host", Raw: host, Go: strconv.Quote(host)}, {Name: "port", Raw: portText, Go: portText}},
+		Fields: []Field{{Name: "host", Raw: host, Go: strconv.Quote(host), Matchable: true}, {Name: "port", Raw: portText, Go: portText, Matchable: true, Numeric: true}},
 		Render: func(bf string, x []string) (string, string) {
-			if c.Err != "" {
-				return session(bf) + ".\nExpect(\"connect\", nil, bigfoot.Raises(errors.New(" + strconv.Quote(c.Err) + ")))", bf + ".Socket().AssertConnect(" + x[0] + ", " + x[1] + ")"
+			assert := bf + ".Socket().AssertConnect(" + x[0] + ", " + x[1] + ")"
+			if IsMatcher(x[0]) || IsMatcher(x[1]) {
+				assert = bf + ".AssertInteraction(socket.Connect, bigfoot.Fields{\"host\": " + x[0] + ", \"port\": " + x[1] + "})"
 			}
-			return session(bf) + ".\nExpect(\"connect\", nil)", bf + ".Socket().AssertConnect(" + x[0] + ", " + x[1] + ")"
+			if c.Err != "" {
+				return session(bf) + ".\nExpect(\"connect\", nil, bigfoot.Raises(errors.New(" + strconv.Quote(c.Err) + ")))", assert
+			}
+			return session(bf) + ".\nExpect(\"connect\", nil)", assert
 		}})
 	if c.Err != "" {
 		calls[0].Chain = c
