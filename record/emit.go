@@ -44,6 +44,7 @@ func Emit(bf string, a, b *Transcript, opts *Options) (*Code, error) {
 	if len(ca) != len(cb) {
 		return nil, &DiffError{Test: a.Test, Reason: fmt.Sprintf("%d calls in the first, %d in the second%s", len(ca), len(cb), firstDifference(ca, cb))}
 	}
+	cb, anyOrder := pair(ca, cb)
 	code := &Code{}
 	seenSetup := map[string]bool{}
 	imports := map[string]bool{}
@@ -105,6 +106,11 @@ func Emit(bf string, a, b *Transcript, opts *Options) (*Code, error) {
 			code.Assert = append(code.Assert, assert)
 		}
 	}
+	if anyOrder && len(code.Assert) > 1 {
+		// The two runs made the same calls in different orders: the code
+		// makes them from goroutines whose order is not fixed.
+		code.Assert = []string{bf + ".InAnyOrder(func() {\n" + strings.Join(code.Assert, "\n") + "\n})"}
+	}
 	all := strings.Join(code.Setup, "\n") + strings.Join(code.Script, "\n") + strings.Join(code.Assert, "\n")
 	for imp := range imports {
 		name := imp[strings.LastIndexByte(imp, '/')+1:]
@@ -114,6 +120,66 @@ func Emit(bf string, a, b *Transcript, opts *Options) (*Code, error) {
 	}
 	sort.Strings(code.Imports)
 	return code, nil
+}
+
+// compatible reports whether x and y can be one call of the two runs: the
+// same plugin and fields, and the same values where the plugin takes no
+// matcher.
+func compatible(x, y *Call) bool {
+	if x.Plugin != y.Plugin || len(x.Fields) != len(y.Fields) || x.Chain != nil {
+		return false
+	}
+	for i, f := range x.Fields {
+		g := y.Fields[i]
+		if f.Name != g.Name || !f.Matchable && f.Raw != g.Raw {
+			return false
+		}
+	}
+	return true
+}
+
+// pair returns the second run's calls in the order that pairs them with
+// the first run's: in the order they happened when that pairs them, and
+// otherwise, when each call of one run has its own compatible call in the
+// other (the most alike first), in that order, reporting that the order
+// differed. Calls that cannot be paired are left in place, for Emit to
+// report.
+func pair(a, b []Call) ([]Call, bool) {
+	inOrder := true
+	for i := range a {
+		if !compatible(&a[i], &b[i]) {
+			inOrder = false
+			break
+		}
+	}
+	if inOrder {
+		return b, false
+	}
+	used := make([]bool, len(b))
+	out := make([]Call, len(a))
+	for i := range a {
+		best, score := -1, -1
+		for j := range b {
+			if used[j] || !compatible(&a[i], &b[j]) {
+				continue
+			}
+			n := 0
+			for k, f := range a[i].Fields {
+				if f.Raw == b[j].Fields[k].Raw {
+					n++
+				}
+			}
+			if n > score {
+				best, score = j, n
+			}
+		}
+		if best < 0 {
+			return b, false
+		}
+		used[best] = true
+		out[i] = b[best]
+	}
+	return out, true
 }
 
 // verifierName is the verifier's name in Setup lines.

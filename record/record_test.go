@@ -210,3 +210,18 @@ func TestEmitSocketPortThatDiffers(t *testing.T) {
 		t.Errorf("assertions %q, want %s", code.Assert, want)
 	}
 }
+
+func TestEmitCallsInAnotherOrderAreAssertedInAnyOrder(t *testing.T) {
+	ab := &Transcript{Test: "TestX", HTTP: []Exchange{exchange(1, "https://api.example.com/a", "1"), exchange(2, "https://api.example.com/b", "2")}}
+	ba := &Transcript{Test: "TestX", HTTP: []Exchange{exchange(1, "https://api.example.com/b", "3"), exchange(2, "https://api.example.com/a", "4")}}
+	code, err := Emit("bf", ab, ba, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(code.Assert) != 1 || !strings.HasPrefix(code.Assert[0], "bf.InAnyOrder(func() {\nbf.HTTP().AssertRequest(\"GET\", \"https://api.example.com/a\"") {
+		t.Errorf("assertions:\n%s", strings.Join(code.Assert, "\n"))
+	}
+	if len(code.Script) != 2 {
+		t.Errorf("script: %q", code.Script)
+	}
+}
