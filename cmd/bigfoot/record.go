@@ -313,21 +313,15 @@ func blankedOverlay(overlayPath string, files []string, work string) (string, er
 func blankRegions(src []byte) ([]byte, error) {
 	lines := strings.SplitAfter(string(src), "\n")
 	var out strings.Builder
-	skipping := false
-	for _, l := range lines {
-		t := strings.TrimSpace(l)
-		switch {
-		case t == scriptMarker || t == assertMarker:
-			skipping = true
-			out.WriteString(l)
-			continue
-		case t == endMarker:
-			skipping = false
-		case skipping:
-			out.WriteString("\n") // keep line numbers
+	for i := 0; i < len(lines); i++ {
+		out.WriteString(lines[i])
+		if t := strings.TrimSpace(lines[i]); t != scriptMarker && t != assertMarker {
 			continue
 		}
-		out.WriteString(l)
+		if end := blockEnd(lines, i); end > 0 {
+			out.WriteString(strings.Repeat("\n", end-i-1)) // keep line numbers
+			i = end - 1
+		}
 	}
 	text := out.String()
 	fset := token.NewFileSet()
@@ -355,6 +349,21 @@ func blankRegions(src []byte) ([]byte, error) {
 		text = text[:start] + "_ " + s.Path.Value + text[end:]
 	}
 	return []byte(text), nil
+}
+
+// blockEnd returns the index of the end marker of the block that the
+// marker at lines[i] starts, or -1 when the marker has none before the
+// next marker (it was never recorded).
+func blockEnd(lines []string, i int) int {
+	for j := i + 1; j < len(lines); j++ {
+		switch strings.TrimSpace(lines[j]) {
+		case endMarker:
+			return j
+		case scriptMarker, assertMarker:
+			return -1
+		}
+	}
+	return -1
 }
 
 // location is where a test's code goes.
@@ -533,17 +542,9 @@ func writeCode(loc *location, code *record.Code) error {
 		default:
 			continue
 		}
-		// Skip an old block up to its end marker, if the marker has one
-		// before the next marker.
-		for j := i + 1; j < len(lines); j++ {
-			t := strings.TrimSpace(lines[j])
-			if t == endMarker {
-				i = j
-				break
-			}
-			if t == scriptMarker || t == assertMarker {
-				break
-			}
+		// Skip an old block up to its end marker.
+		if end := blockEnd(lines, i); end > 0 {
+			i = end
 		}
 		indent := lines[loc.scriptLine-1][:len(lines[loc.scriptLine-1])-len(strings.TrimLeft(lines[loc.scriptLine-1], " \t"))]
 		if block != "" {
