@@ -272,6 +272,9 @@ func decideLookup(ctx context.Context, owner core.Owner, q *Lookup) (Decision, *
 		if q.LetThrough || q.CustomDial {
 			return Pass, nil, nil
 		}
+		if recordMode != nil {
+			return recordLookup(ctx, owner.Verifier, q)
+		}
 		err := &core.UnmockedInteractionError{Plugin: "dns", Step: q.Kind, Call: "lookup " + q.Name,
 			Reason: "no plugin answers name lookups in this binary",
 			Fix:    "import _ \"github.com/bigfoot-go/bigfoot/bfdns\" // the DNS plugin answers lookups from its script"}
@@ -377,6 +380,9 @@ func startProcessHook(name string, argv []string, attr *os.ProcAttr) (bool, int,
 // fails as unmocked and never runs), a post-sandbox refusal, or the
 // command firewall. It returns Pass for a start that goes on for real.
 func StartCommand(c *Command) (Decision, *Process, error) {
+	if isRecordPass(c.Env) {
+		return Pass, nil, nil // the real run of a recorded command
+	}
 	claims := cmdClaims.Load()
 	if claims != nil && seamClaims.Load() {
 		for _, cl := range *claims {
@@ -400,6 +406,9 @@ func StartCommand(c *Command) (Decision, *Process, error) {
 					return d, p, err
 				}
 			}
+		}
+		if recordMode != nil {
+			return recordCommand(owner.Verifier, c)
 		}
 		err := &core.UnmockedInteractionError{Plugin: "exec", Step: "run", Call: strings.Join(c.Args, " "),
 			Reason: "no plugin answers process starts in this binary",

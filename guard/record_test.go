@@ -98,3 +98,30 @@ func TestRecordRefusesAHostNotAllowed(t *testing.T) {
 		t.Error("the test was not failed")
 	}
 }
+
+func TestRecordRefusesAProgramNotAllowed(t *testing.T) {
+	old := recordMode
+	recordMode = &recordSettings{dir: t.TempDir(), allow: []string{"loopback", "exec:git"}}
+	defer func() { recordMode = old }()
+	if !recordMode.allowedCommand(&Command{Path: "/usr/bin/git", Args: []string{"git", "status"}}) {
+		t.Error("git is not allowed by exec:git")
+	}
+	rep := &bftest.Reporter{}
+	v := core.New(rep)
+	d, p, err := recordCommand(v, &Command{Path: "/usr/bin/curl", Args: []string{"curl", "https://example.com"}})
+	var g *core.GuardedCallError
+	if d != Answer || p != nil || !errors.As(err, &g) || !rep.Failed() {
+		t.Fatalf("recordCommand = %v, %v, %v", d, p, err)
+	}
+	for _, want := range []string{"bigfoot record runs only the programs named by -allow exec:NAME, and curl is not one of them",
+		"go run github.com/bigfoot-go/bigfoot/cmd/bigfoot record -allow loopback -allow exec:curl ./..."} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("the error lacks %q:\n%v", want, err)
+		}
+	}
+	rep2 := &bftest.Reporter{}
+	_, _, err = recordLookup(t.Context(), core.New(rep2), &Lookup{Kind: LookupHost, Name: "api.example.com"})
+	if !errors.As(err, &g) || !strings.Contains(err.Error(), "-allow api.example.com") || !rep2.Failed() {
+		t.Errorf("recordLookup of a name not allowed = %v", err)
+	}
+}

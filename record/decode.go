@@ -128,11 +128,13 @@ func registered() []Decoder {
 	return append([]Decoder(nil), decoders...)
 }
 
-// Decode returns every call of t, ordered by Seq: its HTTP exchanges and
-// each connection decoded by the first decoder that detects its protocol
+// Decode returns every call of t, ordered by Seq: its HTTP exchanges,
+// lookups and processes, and each connection decoded by the first decoder that detects its protocol
 // (bytes on a socket when none does).
 func Decode(t *Transcript, opts *Options) ([]Call, error) {
 	calls := decodeHTTP(t.HTTP, opts)
+	calls = append(calls, decodeLookups(t.Lookups)...)
+	calls = append(calls, decodeCommands(t.Commands)...)
 	ds := registered()
 	for i := range t.Conns {
 		c := &t.Conns[i]

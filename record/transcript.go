@@ -18,6 +18,55 @@ type Transcript struct {
 	Dir   string     `json:"dir"`             // the package's directory (the test binary's working directory)
 	Conns []Conn     `json:"conns,omitempty"` // in the order they were dialed
 	HTTP  []Exchange `json:"http,omitempty"`  // in the order they were sent
+	// Lookups are the name lookups the code made itself (not those of a
+	// dial the recorder made, which the dial's plugin answers offline).
+	Lookups  []Lookup  `json:"lookups,omitempty"`
+	Commands []Command `json:"commands,omitempty"` // the processes the code started
+}
+
+// A Lookup is one name lookup through a *net.Resolver and its answer.
+type Lookup struct {
+	Seq int64 `json:"seq"`
+	// Kind is guard's Lookup kind: "host", "ip", "cname", "srv", "mx",
+	// "ns", "txt" or "addr".
+	Kind    string `json:"kind"`
+	Name    string `json:"name"`
+	Network string `json:"network,omitempty"` // for "ip"
+	Service string `json:"service,omitempty"` // for "srv"
+	Proto   string `json:"proto,omitempty"`
+
+	Addrs []string `json:"addrs,omitempty"` // "host" and "ip": IP literals
+	CNAME string   `json:"cname,omitempty"`
+	SRV   []SRV    `json:"srv,omitempty"`
+	MX    []MX     `json:"mx,omitempty"`
+	Hosts []string `json:"hosts,omitempty"` // "ns": name servers; "addr": names; "txt": records
+	// Err is the lookup's error; NotFound is set when the name does not
+	// exist.
+	Err      string `json:"err,omitempty"`
+	NotFound bool   `json:"notFound,omitempty"`
+}
+
+// An SRV is one service record.
+type SRV struct {
+	Target                 string
+	Port, Priority, Weight uint16
+}
+
+// An MX is one mail exchange record.
+type MX struct {
+	Host string
+	Pref uint16
+}
+
+// A Command is one process the code started, and how it ended.
+type Command struct {
+	Seq      int64    `json:"seq"`
+	Args     []string `json:"args"`
+	Dir      string   `json:"dir,omitempty"`
+	Stdin    []byte   `json:"stdin,omitempty"`
+	Stdout   []byte   `json:"stdout,omitempty"`
+	Stderr   []byte   `json:"stderr,omitempty"`
+	ExitCode int      `json:"exitCode,omitempty"`
 }
 
 // A Conn is one connection dialed through the recorder.

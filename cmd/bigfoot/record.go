@@ -39,8 +39,9 @@ Values that differ between the two runs become matchers; Authorization,
 Cookie and Set-Cookie headers and passwords never reach the code.
 
   -allow HOST   let calls through to HOST: a host name, an IP address, a CIDR
-                prefix, or "loopback" (127.0.0.0/8, ::1, localhost); repeatable,
-                or comma-separated; loopback when none is given
+                prefix, or "loopback" (127.0.0.0/8, ::1, localhost); and run
+                programs named exec:NAME (exec:* for any); repeatable, or
+                comma-separated; loopback when none is given
   -redact NAME  treat header, query parameter or JSON key NAME as a secret too
   -print        print the code even where the test has markers
 `

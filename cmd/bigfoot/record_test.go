@@ -115,7 +115,7 @@ func TestRecordHTTPAndLineProtocol(t *testing.T) {
 	t.Setenv("APP_TOKEN", "s3cr3t-token")
 	t.Setenv("APP_GREETER", ln.Addr().String())
 
-	code, stdout, stderr := bigfootIn(t, dir, "record", "-allow", "loopback", "./...")
+	code, stdout, stderr := bigfootIn(t, dir, "record", "-allow", "loopback", "-allow", "exec:sh", "./...")
 	if code != 0 {
 		t.Fatalf("record exited %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
 	}
@@ -140,6 +140,10 @@ func TestRecordHTTPAndLineProtocol(t *testing.T) {
 		`v.Socket().AssertRecv(4096, []byte("HI ada\n"))`,
 		`v.Socket().AssertClose()`,
 		`bf.HTTP().AssertRequest("POST", "` + srv.URL + `/users"`,
+		`bf.DNS().ExpectLookup("localhost", []string{`,
+		`bf.DNS().AssertLookup("localhost")`,
+		`bf.Exec().Expect([]string{"sh", "-c", "tr a-z A-Z; echo done >&2; exit 3"}, bfexec.Result{Stdout: []byte("HELLO"), Stderr: []byte("done\n"), ExitCode: 3})`,
+		`bf.Exec().AssertRun([]string{"sh", "-c", "tr a-z A-Z; echo done >&2; exit 3"}, "", []byte("hello"))`,
 		"// bigfoot:end",
 	} {
 		if !strings.Contains(text, want) {
@@ -149,12 +153,12 @@ func TestRecordHTTPAndLineProtocol(t *testing.T) {
 	if !strings.Contains(stdout, "// TestUnmarked (") || !strings.Contains(stdout, "bf.HTTP().Expect(") {
 		t.Errorf("TestUnmarked, which has no markers, is not printed:\n%s", stdout)
 	}
-	if strings.Count(text, "// bigfoot:end") != 6 {
-		t.Errorf("want 6 end markers (2 per marked test), got %d", strings.Count(text, "// bigfoot:end"))
+	if strings.Count(text, "// bigfoot:end") != 10 {
+		t.Errorf("want 10 end markers (2 per marked test), got %d", strings.Count(text, "// bigfoot:end"))
 	}
 
 	// Recording again replaces the blocks rather than adding to them.
-	if code, stdout, stderr := bigfootIn(t, dir, "record", "./..."); code != 0 {
+	if code, stdout, stderr := bigfootIn(t, dir, "record", "-allow=loopback,exec:sh", "./..."); code != 0 {
 		t.Fatalf("recording again exited %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
 	}
 	again, err := os.ReadFile(filepath.Join(dir, "app_test.go"))
@@ -168,7 +172,7 @@ func TestRecordHTTPAndLineProtocol(t *testing.T) {
 	ln.Close()
 	offline := func(args ...string) (int, string) {
 		t.Helper()
-		cmd := exec.Command("go", append([]string{"run", mustAbs(t, "."), "test", "-count=1", "-run", "TestFetchUser|TestCreateUser|TestGreet"}, args...)...)
+		cmd := exec.Command("go", append([]string{"run", mustAbs(t, "."), "test", "-count=1", "-run", "TestFetchUser|TestCreateUser|TestGreet|TestLocalAddrs|TestShout"}, args...)...)
 		cmd.Dir = dir
 		out, err := cmd.CombinedOutput()
 		if err != nil {
@@ -187,12 +191,13 @@ func TestRecordHTTPAndLineProtocol(t *testing.T) {
 	app := filepath.Join(dir, "app_test.go")
 	changed := strings.Replace(text, `FetchUser(os.Getenv("APP_BASE"), 1)`, `FetchUser(os.Getenv("APP_BASE"), 2)`, 1)
 	changed = strings.Replace(changed, `Greet(os.Getenv("APP_GREETER"), "ada")`, `Greet(os.Getenv("APP_GREETER"), "bob")`, 1)
+	changed = strings.Replace(changed, `Shout("hello")`, `Shout("bye")`, 1)
 	must(t, os.WriteFile(app, []byte(changed), 0o644))
 	code, out := offline("./...")
 	if code == 0 {
 		t.Fatalf("the changed calls pass:\n%s", out)
 	}
-	for _, want := range []string{"GET " + strings.TrimPrefix(srv.URL, "") + "/users/2", "HELLO bob"} {
+	for _, want := range []string{"GET " + srv.URL + "/users/2", "HELLO bob", `[]byte("bye")`} {
 		if !strings.Contains(out, want) {
 			t.Errorf("the failure does not show %q:\n%s", want, out)
 		}
