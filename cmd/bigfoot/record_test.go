@@ -209,3 +209,97 @@ func mustAbs(t *testing.T, p string) string {
 	must(t, err)
 	return a
 }
+
+// TestRecordFailures records tests that cannot be recorded: one that makes
+// more calls on its second run, and one that runs a program -allow does
+// not name. Neither writes anything, and each says why.
+func TestRecordFailures(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs go test several times")
+	}
+	repo, err := filepath.Abs("../..")
+	must(t, err)
+	dir := t.TempDir()
+	must(t, os.WriteFile(filepath.Join(dir, "go.mod"), []byte("module example.com/fail\n\ngo 1.25\n\nrequire github.com/bigfoot-go/bigfoot v0.0.0\n\nreplace github.com/bigfoot-go/bigfoot => "+repo+"\n"), 0o644))
+	src := `package fail
+
+import (
+	"net/http"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/bigfoot-go/bigfoot"
+)
+
+// runs counts this test's runs in a file, so that the second recording
+// run makes one call more than the first.
+func runs(t *testing.T) int {
+	path := os.Getenv("FAIL_COUNTER")
+	b, _ := os.ReadFile(path)
+	n := len(b) + 1
+	os.WriteFile(path, []byte(strings.Repeat("x", n)), 0o644)
+	return n
+}
+
+func TestMoreEachTime(t *testing.T) {
+	bf := bigfoot.New(t)
+	n := runs(t)
+	// bigfoot:script
+	bf.Sandbox(func() {
+		for i := 0; i < n; i++ {
+			resp, err := http.Get(os.Getenv("FAIL_BASE"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+		}
+	})
+	// bigfoot:assert
+}
+`
+	must(t, os.WriteFile(filepath.Join(dir, "fail_test.go"), []byte(src), 0o644))
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok") }))
+	defer srv.Close()
+	t.Setenv("FAIL_BASE", srv.URL)
+	t.Setenv("FAIL_COUNTER", filepath.Join(t.TempDir(), "runs"))
+	code, stdout, stderr := bigfootIn(t, dir, "record", "./...")
+	if code == 0 {
+		t.Fatalf("record of a test that differs between runs succeeded:\n%s%s", stdout, stderr)
+	}
+	want := `bigfoot record: TestMoreEachTime: the two recording runs differ: 1 calls in the first, 2 in the second; the second run's extra call is a http call with method "GET"`
+	if !strings.Contains(stderr, want) {
+		t.Errorf("stderr lacks\n\t%s\ngot:\n%s", want, stderr)
+	}
+	after, err := os.ReadFile(filepath.Join(dir, "fail_test.go"))
+	must(t, err)
+	if string(after) != src {
+		t.Errorf("a failed recording changed the test:\n%s", after)
+	}
+
+	// A program that -allow does not name is refused, and the test fails.
+	must(t, os.WriteFile(filepath.Join(dir, "fail_test.go"), []byte(`package fail
+
+import (
+	"os/exec"
+	"testing"
+
+	"github.com/bigfoot-go/bigfoot"
+)
+
+func TestRunsTrue(t *testing.T) {
+	bf := bigfoot.New(t)
+	bf.Sandbox(func() { exec.Command("true").Run() })
+}
+`), 0o644))
+	code, stdout, stderr = bigfootIn(t, dir, "record", "./...")
+	if code == 0 {
+		t.Fatalf("record ran a program -allow does not name:\n%s%s", stdout, stderr)
+	}
+	for _, want := range []string{"recording run 1 of go test failed", "bigfoot record runs only the programs named by -allow exec:NAME, and true is not one of them",
+		"record -allow loopback -allow exec:true ./..."} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, stderr)
+		}
+	}
+}
