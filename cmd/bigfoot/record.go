@@ -219,7 +219,7 @@ func runRecord(args []string, stdout, stderr io.Writer) int {
 		}
 		code, err := record.Emit(loc.verifier, a, b, opts)
 		if err != nil {
-			fmt.Fprintln(stderr, err)
+			fmt.Fprintf(stderr, "%s:%d: %v\n", rel(loc.file), loc.line, err)
 			status = 1
 			continue
 		}

@@ -267,7 +267,7 @@ func TestMoreEachTime(t *testing.T) {
 	if code == 0 {
 		t.Fatalf("record of a test that differs between runs succeeded:\n%s%s", stdout, stderr)
 	}
-	want := `bigfoot record: TestMoreEachTime: the two recording runs differ: 1 calls in the first, 2 in the second; the second run's extra call is a http call with method "GET"`
+	want := `fail_test.go:22: bigfoot record: TestMoreEachTime: the two recording runs differ: 1 calls in the first, 2 in the second; the second run's extra call is a http call with method "GET"`
 	if !strings.Contains(stderr, want) {
 		t.Errorf("stderr lacks\n\t%s\ngot:\n%s", want, stderr)
 	}
