@@ -16,9 +16,15 @@ type Call struct {
 	Seq    int64  // orders the assertions: they follow the timeline
 	Plugin string // e.g. "http", "redis": for messages
 	// Setup lines run once per verifier before any script line, e.g.
-	// `rd := bfredis.For(bf)` and `rd.Serve("127.0.0.1:6379")`; equal
-	// lines of several calls are written once, in the order first seen.
+	// `bfredis.For(bf).Serve("127.0.0.1:6379")`; equal lines of several
+	// calls are written once, in the order first seen. The identifier bf
+	// in them is replaced by the verifier's name.
 	Setup []string
+	// Once, when set, keeps only the first call (by Seq) of the
+	// transcript with the same key: for what a plugin records once per
+	// verifier however many connections make it (a Redis login per
+	// address, user and database).
+	Once string
 	// Imports are the import paths that the call's code may need; the
 	// emitter keeps those whose package name the code uses.
 	Imports []string
@@ -152,5 +158,16 @@ func Decode(t *Transcript, opts *Options) ([]Call, error) {
 		calls = append(calls, cs...)
 	}
 	sort.SliceStable(calls, func(i, j int) bool { return calls[i].Seq < calls[j].Seq })
-	return calls, nil
+	seen := map[string]bool{}
+	kept := calls[:0]
+	for _, c := range calls {
+		if c.Once != "" {
+			if seen[c.Once] {
+				continue
+			}
+			seen[c.Once] = true
+		}
+		kept = append(kept, c)
+	}
+	return kept, nil
 }

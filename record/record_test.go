@@ -225,3 +225,32 @@ func TestEmitCallsInAnotherOrderAreAssertedInAnyOrder(t *testing.T) {
 		t.Errorf("script: %q", code.Script)
 	}
 }
+
+type onceDecoder struct{}
+
+func (onceDecoder) Name() string        { return "once" }
+func (onceDecoder) Detect(c *Conn) bool { return c.Network == "once" }
+func (onceDecoder) Decode(c *Conn, _ *Options) ([]Call, error) {
+	return []Call{{Seq: c.Seq, Plugin: "once", Once: "login " + c.Address,
+		Render: func(bf string, _ []string) (string, string) {
+			return "", bf + ".Login(" + strconvQuote(c.Address) + ")"
+		}}}, nil
+}
+
+func strconvQuote(s string) string { return `"` + s + `"` }
+
+func TestDecodeKeepsTheFirstOfOnce(t *testing.T) {
+	Register(onceDecoder{})
+	tr := &Transcript{Test: "TestX", Conns: []Conn{{Seq: 3, Network: "once", Address: "a"}, {Seq: 1, Network: "once", Address: "a"}, {Seq: 2, Network: "once", Address: "b"}}}
+	calls, err := Decode(tr, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var seqs []int64
+	for _, c := range calls {
+		seqs = append(seqs, c.Seq)
+	}
+	if len(seqs) != 2 || seqs[0] != 1 || seqs[1] != 2 {
+		t.Errorf("calls at %v, want the first login to a (1) and the one to b (2)", seqs)
+	}
+}

@@ -1,0 +1,29 @@
+module github.com/bigfoot-go/bigfoot/integration/record
+
+go 1.26.0
+
+replace (
+	github.com/bigfoot-go/bigfoot => ../..
+	github.com/bigfoot-go/bigfoot/bfpg => ../../bfpg
+)
+
+require (
+	github.com/bigfoot-go/bigfoot v0.0.0
+	github.com/bigfoot-go/bigfoot/bfredis v0.0.0
+	github.com/jackc/pgx/v5 v5.7.6
+	github.com/lib/pq v1.12.3
+	github.com/redis/go-redis/v9 v9.23.0
+)
+
+require (
+	github.com/cespare/xxhash/v2 v2.3.0 // indirect
+	github.com/jackc/pgpassfile v1.0.0 // indirect
+	github.com/jackc/pgservicefile v0.0.0-20240606120523-5a60cdf6a761 // indirect
+	github.com/jackc/puddle/v2 v2.2.3 // indirect
+	go.uber.org/atomic v1.12.0 // indirect
+	golang.org/x/crypto v0.37.0 // indirect
+	golang.org/x/sys v0.48.0 // indirect
+	golang.org/x/text v0.41.0 // indirect
+)
+
+replace github.com/bigfoot-go/bigfoot/bfredis => ../../bfredis
