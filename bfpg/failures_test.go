@@ -296,6 +296,35 @@ func TestChangedColumnsOfACachedStatement(t *testing.T) {
 		") has (text)")
 }
 
+// A statement cached with typed columns may be answered later with no
+// rows (or only NULLs), whose columns no value types: a real server does
+// that too, so it is no changed result type.
+func TestZeroRowsOfACachedStatement(t *testing.T) {
+	bf := bigfoot.New(t)
+	q := "SELECT v FROM t WHERE id = $1"
+	bfpg.For(bf).ExpectQuery(q, bfsql.Rows{Columns: []string{"v"}, Values: [][]any{{int64(1)}}}).
+		ExpectQuery(q, bfsql.Rows{Columns: []string{"v"}}).
+		ExpectQuery(q, bfsql.Rows{Columns: []string{"v"}, Values: [][]any{{nil}}})
+	var a int64
+	var none, null *int64
+	var errNone, errNull error
+	err := session(bf, func(ctx context.Context, c *pgx.Conn) error {
+		if err := c.QueryRow(ctx, q, 1).Scan(&a); err != nil {
+			return err
+		}
+		errNone = c.QueryRow(ctx, q, 2).Scan(&none)
+		errNull = c.QueryRow(ctx, q, 3).Scan(&null)
+		return nil
+	})
+	if err != nil || a != 1 || !errors.Is(errNone, pgx.ErrNoRows) || errNull != nil || null != nil {
+		t.Fatalf("got %d (%v), then %v, then %v (%v); want 1, then no rows, then NULL", a, err, errNone, null, errNull)
+	}
+	bfpg.For(bf).AssertConnect("app", "appdb")
+	bfpg.For(bf).AssertQuery(q, 1)
+	bfpg.For(bf).AssertQuery(q, 2)
+	bfpg.For(bf).AssertQuery(q, 3)
+}
+
 func TestSecondPluginIsAnError(t *testing.T) {
 	bf := bigfoot.NewStrictVerifier()
 	bfpg.For(bf)

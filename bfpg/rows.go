@@ -16,6 +16,10 @@ type rowset struct {
 	names  []string
 	oids   []uint32
 	values [][]any
+	// untyped marks the columns no value typed (every value nil, or no
+	// rows): described as text, they fit whatever type a statement
+	// prepared earlier gave them.
+	untyped []bool
 }
 
 // newRowset checks rows and infers each column's type from its first
@@ -65,8 +69,10 @@ func newRowset(rows bfsql.Rows, call func() string) (*rowset, error) {
 		}
 		rs.values = append(rs.values, copied)
 	}
+	rs.untyped = make([]bool, n)
 	for j := range rs.oids {
 		if rs.oids[j] == 0 {
+			rs.untyped[j] = true
 			rs.oids[j] = oidText
 		}
 	}
