@@ -495,8 +495,17 @@ func commandTag(query string, r bfsql.Result) string {
 		}
 		return "SELECT " + n
 	case "CREATE", "DROP", "ALTER":
-		if len(words) > 1 {
-			return verb + " " + strings.ToUpper(words[1])
+		// The object's kind, past the modifiers Postgres leaves out of the
+		// tag: CREATE TEMP TABLE t ... is "CREATE TABLE".
+		for _, w := range words[1:] {
+			switch u := strings.ToUpper(w); u {
+			case "OR", "REPLACE", "TEMP", "TEMPORARY", "UNLOGGED", "GLOBAL", "LOCAL", "UNIQUE", "RECURSIVE", "TRUSTED", "PROCEDURAL", "CONSTRAINT":
+				continue
+			case "MATERIALIZED":
+				return verb + " MATERIALIZED VIEW"
+			default:
+				return verb + " " + u
+			}
 		}
 	}
 	return verb

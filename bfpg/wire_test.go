@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/bigfoot-go/bigfoot/bfsql"
 	"github.com/bigfoot-go/bigfoot/core"
 )
 
@@ -152,5 +153,23 @@ func TestNumericBinary(t *testing.T) {
 	}
 	if !strings.Contains(string(appendText(nil, []string{`a"b`, `c\d`})), `{"a\"b","c\\d"}`) {
 		t.Errorf("text array = %s", appendText(nil, []string{`a"b`, `c\d`}))
+	}
+}
+
+func TestCommandTagOfDDL(t *testing.T) {
+	for q, want := range map[string]string{
+		"CREATE TABLE t (id int)":                "CREATE TABLE",
+		"create temp table t (id int)":           "CREATE TABLE",
+		"CREATE UNIQUE INDEX i ON t (id)":        "CREATE INDEX",
+		"CREATE OR REPLACE FUNCTION f() ...":     "CREATE FUNCTION",
+		"CREATE MATERIALIZED VIEW v AS SELECT 1": "CREATE MATERIALIZED VIEW",
+		"DROP TABLE IF EXISTS t":                 "DROP TABLE",
+		"ALTER TABLE t ADD COLUMN c int":         "ALTER TABLE",
+		"CREATE UNLOGGED TABLE u (id int)":       "CREATE TABLE",
+		"CREATE":                                 "CREATE",
+	} {
+		if got := commandTag(q, bfsql.Result{}); got != want {
+			t.Errorf("commandTag(%q) = %q, want %q", q, got, want)
+		}
 	}
 }
