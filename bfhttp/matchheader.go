@@ -3,6 +3,7 @@ package bfhttp
 import (
 	"fmt"
 	"net/http"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -64,7 +65,7 @@ func (m *headerMatcher) Matches(x any) bool {
 				return false
 			}
 		case []string:
-			if !equalStrings(vs, w) {
+			if !slices.Equal(vs, w) {
 				return false
 			}
 		case core.Matcher:
@@ -74,18 +75,6 @@ func (m *headerMatcher) Matches(x any) bool {
 		}
 	}
 	return n == len(m.fields)
-}
-
-func equalStrings(a, b []string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // String renders the matcher as the Go call that made it.

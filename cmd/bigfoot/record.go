@@ -489,12 +489,18 @@ func checkStatements(code string) (string, error) {
 	return strings.TrimRight(s, "\n"), nil
 }
 
-func printCode(w io.Writer, loc *location, code *record.Code) error {
-	before, err := checkStatements(statements(append(append([]string{}, code.Setup...), code.Script...)))
-	if err != nil {
-		return err
+// blocks returns the code that goes before the sandbox (set-up and
+// script) and after it (assertions), each gofmt'd as statements.
+func blocks(code *record.Code) (before, after string, err error) {
+	if before, err = checkStatements(statements(append(append([]string{}, code.Setup...), code.Script...))); err != nil {
+		return "", "", err
 	}
-	after, err := checkStatements(statements(code.Assert))
+	after, err = checkStatements(statements(code.Assert))
+	return before, after, err
+}
+
+func printCode(w io.Writer, loc *location, code *record.Code) error {
+	before, after, err := blocks(code)
 	if err != nil {
 		return err
 	}
@@ -522,11 +528,7 @@ func writeCode(loc *location, code *record.Code) error {
 	if err != nil {
 		return err
 	}
-	before, err := checkStatements(statements(append(append([]string{}, code.Setup...), code.Script...)))
-	if err != nil {
-		return err
-	}
-	after, err := checkStatements(statements(code.Assert))
+	before, after, err := blocks(code)
 	if err != nil {
 		return err
 	}
