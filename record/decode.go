@@ -56,6 +56,11 @@ type Field struct {
 	// in this position. A field that differs between the runs and is not
 	// matchable makes the recording fail with a message naming it.
 	Matchable bool
+	// Infer, when set, is asked first for the matcher of a field whose
+	// two runs' values differ; ok false leaves it to InferMatcher. A
+	// plugin knows shapes the generic inference does not (a JSON body
+	// whose members come in another order).
+	Infer func(a, b string) (matcher string, ok bool)
 	// Numeric marks a value the API takes as a number: one that differs
 	// between the runs is matched by bigfoot.Any(), since the text
 	// matchers match strings.

@@ -71,10 +71,18 @@ func Emit(bf string, a, b *Transcript, opts *Options) (*Code, error) {
 					return nil, &DiffError{Test: a.Test, Reason: fmt.Sprintf("the %s of %s call %d is %s in the first and %s in the second, and the plugin takes no matcher there (give the service a fixed address, or script this call by hand)",
 						f.Name, x.Plugin, i+1, short(f.Raw), short(g.Raw))}
 				}
-				exprs[j] = InferMatcher(f.Raw, g.Raw)
-				if f.Numeric {
-					exprs[j] = "bigfoot.Any()"
+				m, ok := "", false
+				if f.Infer != nil {
+					m, ok = f.Infer(f.Raw, g.Raw)
 				}
+				switch {
+				case ok:
+				case f.Numeric:
+					m = "bigfoot.Any()"
+				default:
+					m = InferMatcher(f.Raw, g.Raw)
+				}
+				exprs[j] = m
 			default:
 				exprs[j] = f.Go
 			}

@@ -1,7 +1,10 @@
 package record
 
 import (
+	"bytes"
+	"encoding/json"
 	"net/http"
+	"reflect"
 	"regexp"
 	"sort"
 	"strconv"
@@ -40,7 +43,7 @@ func decodeHTTP(exs []Exchange, opts *Options) []Call {
 			}
 			fields = append(fields, f)
 		}
-		body := Field{Name: "body", Raw: string(ex.Body), Go: GoString(string(ex.Body)), Matchable: true}
+		body := Field{Name: "body", Raw: string(ex.Body), Go: GoString(string(ex.Body)), Matchable: true, Infer: sameJSON}
 		if redacted, ok := redactJSON(string(ex.Body), opts, secretMark); ok {
 			body.Raw, body.Secret = redacted, true
 		}
@@ -186,4 +189,29 @@ func redactJSON(body string, opts *Options, mark string) (string, bool) {
 		return `"` + sub[1] + `"` + sub[2] + `"` + mark + `"`
 	})
 	return out, changed
+}
+
+// sameJSON is the matcher of two bodies that hold one JSON value written
+// in two ways (members in another order, other spacing): bfhttp.MatchJSON
+// of the first.
+func sameJSON(a, b string) (string, bool) {
+	va, ok := jsonValue(a)
+	if !ok {
+		return "", false
+	}
+	vb, ok := jsonValue(b)
+	if !ok || !reflect.DeepEqual(va, vb) {
+		return "", false
+	}
+	return "bfhttp.MatchJSON(" + GoString(a) + ")", true
+}
+
+func jsonValue(s string) (any, bool) {
+	d := json.NewDecoder(bytes.NewReader([]byte(s)))
+	d.UseNumber()
+	var v any
+	if err := d.Decode(&v); err != nil || d.More() {
+		return nil, false
+	}
+	return v, true
 }

@@ -254,3 +254,17 @@ func TestDecodeKeepsTheFirstOfOnce(t *testing.T) {
 		t.Errorf("calls at %v, want the first login to a (1) and the one to b (2)", seqs)
 	}
 }
+
+func TestEmitJSONBodyInAnotherOrder(t *testing.T) {
+	post := func(body string) *Transcript {
+		return &Transcript{Test: "TestX", HTTP: []Exchange{{Seq: 1, Method: "POST", URL: "https://api.example.com/users", Body: []byte(body), Status: 201}}}
+	}
+	code, err := Emit("bf", post(`{"name":"ada","role":"admin"}`), post(`{"role":"admin","name":"ada"}`), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "bf.HTTP().AssertRequest(\"POST\", \"https://api.example.com/users\", nil, bfhttp.MatchJSON(`{\"name\":\"ada\",\"role\":\"admin\"}`))"
+	if len(code.Assert) != 1 || code.Assert[0] != want {
+		t.Errorf("assertions %q\nwant %s", code.Assert, want)
+	}
+}
