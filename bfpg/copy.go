@@ -3,6 +3,8 @@ package bfpg
 import (
 	"bytes"
 	"encoding/binary"
+	"errors"
+	"github.com/bigfoot-go/bigfoot/internal/pgwire"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -54,123 +56,6 @@ func (p *Plugin) AssertCopyFrom(table string, columns []string, rows [][]any) er
 	return nil
 }
 
-// isCopyFrom reports whether q is COPY ... FROM STDIN.
-func isCopyFrom(q string) bool {
-	w := strings.Fields(strings.ToLower(stripComments(q)))
-	if len(w) < 2 || w[0] != "copy" {
-		return false
-	}
-	for i := 1; i+1 < len(w); i++ {
-		if w[i] == "from" && strings.HasPrefix(w[i+1], "stdin") {
-			return true
-		}
-	}
-	return false
-}
-
-// identifiers reads a table name and an optional parenthesised column
-// list from s, unquoting them; it returns what follows.
-func identifiers(s string) (table string, cols []string, rest string, ok bool) {
-	s = strings.TrimSpace(s)
-	var parts []string
-	for {
-		id, r, ok := ident(s)
-		if !ok {
-			return "", nil, "", false
-		}
-		parts = append(parts, id)
-		s = strings.TrimLeft(r, " \t\r\n")
-		if !strings.HasPrefix(s, ".") {
-			break
-		}
-		s = s[1:]
-	}
-	table = strings.Join(parts, ".")
-	if strings.HasPrefix(s, "(") {
-		s = s[1:]
-		for {
-			s = strings.TrimLeft(s, " \t\r\n")
-			id, r, ok := ident(s)
-			if !ok {
-				return "", nil, "", false
-			}
-			cols = append(cols, id)
-			s = strings.TrimLeft(r, " \t\r\n")
-			if strings.HasPrefix(s, ",") {
-				s = s[1:]
-				continue
-			}
-			if !strings.HasPrefix(s, ")") {
-				return "", nil, "", false
-			}
-			s = s[1:]
-			break
-		}
-	}
-	return table, cols, s, true
-}
-
-// ident reads one identifier: "quoted" (with "" for a quote) or bare
-// (folded to lower case, as Postgres folds it).
-func ident(s string) (string, string, bool) {
-	if strings.HasPrefix(s, `"`) {
-		var b strings.Builder
-		for i := 1; i < len(s); i++ {
-			if s[i] == '"' {
-				if i+1 < len(s) && s[i+1] == '"' {
-					b.WriteByte('"')
-					i++
-					continue
-				}
-				return b.String(), s[i+1:], true
-			}
-			b.WriteByte(s[i])
-		}
-		return "", "", false
-	}
-	i := 0
-	for i < len(s) && isIdent(s[i]) {
-		i++
-	}
-	if i == 0 {
-		return "", "", false
-	}
-	return strings.ToLower(s[:i]), s[i:], true
-}
-
-// copySelect recognises the statement pgx describes before a CopyFrom:
-// select "a", "b" from "t".
-func copySelect(q string) (table string, cols []string, ok bool) {
-	s := strings.TrimSpace(q)
-	if len(s) < 7 || !strings.EqualFold(s[:7], "select ") {
-		return "", nil, false
-	}
-	s = s[7:]
-	for {
-		s = strings.TrimLeft(s, " ")
-		id, r, ok := ident(s)
-		if !ok {
-			return "", nil, false
-		}
-		cols = append(cols, id)
-		r = strings.TrimLeft(r, " ")
-		if strings.HasPrefix(r, ",") {
-			s = r[1:]
-			continue
-		}
-		s = r
-		break
-	}
-	if len(s) < 5 || !strings.EqualFold(s[:5], "from ") {
-		return "", nil, false
-	}
-	table, more, rest, ok := identifiers(s[5:])
-	if !ok || more != nil || strings.TrimSpace(rest) != "" {
-		return "", nil, false
-	}
-	return table, cols, true
-}
-
 // copyPending reports whether a copy into table is scripted and untaken.
 func (p *Plugin) copyPending(table string) bool {
 	pending, _ := p.q.Pending(1 << 20)
@@ -183,8 +68,7 @@ func (p *Plugin) copyPending(table string) bool {
 }
 
 func (s *server) startCopy(q string) {
-	w := strings.Fields(stripComments(q))
-	table, cols, rest, ok := identifiers(strings.TrimSpace(stripComments(q))[len(w[0]):])
+	table, cols, rest, ok := pgwire.CopyTarget(q)
 	if !ok {
 		s.fail(&Error{Code: "42601", Message: "bigfoot's pg server cannot read the table and columns of " + strconv.Quote(q)})
 		return
@@ -272,73 +156,38 @@ func (r CopyRows) GoString() string { return copyRowsExpr(core.ValueOf(r)) }
 func decodeCopy(data []byte, bin bool) (CopyRows, error) {
 	rows := CopyRows{}
 	if !bin {
-		for _, line := range strings.Split(strings.TrimSuffix(string(data), "\n"), "\n") {
-			if line == `\.` || (line == "" && len(data) == 0) {
-				break
-			}
-			var row []any
-			for _, f := range strings.Split(line, "\t") {
+		for _, fields := range pgwire.CopyTextRows(data) {
+			row := make([]any, 0, len(fields))
+			for _, f := range fields {
 				if f == `\N` {
 					row = append(row, nil)
 					continue
 				}
-				row = append(row, unescapeCopy(f))
+				row = append(row, pgwire.UnescapeCopy(f))
 			}
 			rows = append(rows, row)
 		}
 		return rows, nil
 	}
-	sig := []byte("PGCOPY\n\377\r\n\x00")
-	r := reader{b: data, msg: "COPY data"}
-	if !bytes.HasPrefix(data, sig) {
+	fields, err := pgwire.CopyBinaryRows(data)
+	switch {
+	case errors.Is(err, pgwire.ErrCopySignature):
 		return nil, &ProtocolError{Message: "COPY data", Reason: "the binary COPY signature is missing"}
+	case err != nil:
+		return nil, &ProtocolError{Message: "COPY data", Reason: "the message ends inside a field"}
 	}
-	r.b = r.b[len(sig):]
-	r.int32()
-	ext := r.int32()
-	r.bytes(int(ext))
-	for r.err == nil && len(r.b) > 0 { // pgx sends no trailer; lib/pq's binary mode sends -1
-		n := r.int16()
-		if n == -1 || r.err != nil {
-			break
-		}
-		row := make([]any, 0, max(n, 0))
-		for i := 0; i < int(n) && r.err == nil; i++ {
-			l := r.int32()
-			if l < 0 {
+	for _, fs := range fields {
+		row := make([]any, 0, len(fs))
+		for _, f := range fs {
+			if f == nil {
 				row = append(row, nil)
 				continue
 			}
-			row = append(row, r.bytes(int(l)))
+			row = append(row, f)
 		}
 		rows = append(rows, row)
 	}
-	return rows, r.err
-}
-
-func unescapeCopy(f string) string {
-	if !strings.Contains(f, `\`) {
-		return f
-	}
-	var b strings.Builder
-	for i := 0; i < len(f); i++ {
-		if f[i] != '\\' || i+1 == len(f) {
-			b.WriteByte(f[i])
-			continue
-		}
-		i++
-		switch f[i] {
-		case 'n':
-			b.WriteByte('\n')
-		case 't':
-			b.WriteByte('\t')
-		case 'r':
-			b.WriteByte('\r')
-		default:
-			b.WriteByte(f[i])
-		}
-	}
-	return b.String()
+	return rows, nil
 }
 
 // copyRowsMatcher matches recorded CopyRows against asserted rows.

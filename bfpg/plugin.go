@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/bigfoot-go/bigfoot/internal/pgwire"
 	"net"
 	"net/netip"
 	"strconv"
@@ -401,7 +402,7 @@ func (p *Plugin) add(sc *scripted, opts []core.StepOption, render func() string)
 // Describe before its Bind: nil when it sends none (ExpectExec, or a
 // statement the server answers itself).
 func (p *Plugin) shape(query string, s *server) (*rowset, *Error) {
-	if txKind(query) != txNone || isEmpty(query) {
+	if pgwire.TxKind(query) != pgwire.TxNone || pgwire.IsEmpty(query) {
 		return nil, nil
 	}
 	p.mu.Lock()
@@ -417,7 +418,7 @@ func (p *Plugin) shape(query string, s *server) (*rowset, *Error) {
 	}
 	p.mu.Unlock()
 	if sc == nil {
-		if table, cols, ok := copySelect(query); ok && p.copyPending(table) {
+		if table, cols, ok := pgwire.CopySelect(query); ok && p.copyPending(table) {
 			// pgx's CopyFrom learns the column types first: unspecified
 			// (OID 0), so that it encodes each value by its Go type.
 			return &rowset{names: cols, oids: make([]uint32, len(cols))}, nil
@@ -557,7 +558,7 @@ func describeAt(s string, i int) string {
 
 // returnsRows guesses whether a statement returns rows, for fixes.
 func returnsRows(q string) bool {
-	words := strings.Fields(strings.ToUpper(stripComments(q)))
+	words := strings.Fields(strings.ToUpper(pgwire.StripComments(q)))
 	if len(words) == 0 {
 		return false
 	}

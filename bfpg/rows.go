@@ -1,6 +1,7 @@
 package bfpg
 
 import (
+	"github.com/bigfoot-go/bigfoot/internal/pgwire"
 	"strconv"
 	"strings"
 	"unicode"
@@ -48,7 +49,7 @@ func newRowset(rows bfsql.Rows, call func() string) (*rowset, error) {
 						"bfpg.Numeric, bfpg.Date, bfpg.Timestamp, bfpg.UUID, bfpg.JSON, bfpg.JSONB, and slices of int, int16, int32, int64, float64, bool, string, bfpg.UUID",
 					Fix: `bfpg.For(bf).ExpectQuery("SELECT doc FROM t", bfsql.Rows{Columns: []string{"doc"}, Values: [][]any{{bfpg.JSONB(` + "`{\"a\":1}`" + `)}}})`}
 			}
-			if n, ok := x.(Numeric); ok && !validNumeric(string(n)) {
+			if n, ok := x.(Numeric); ok && !pgwire.ValidNumeric(string(n)) {
 				return nil, &ScriptError{Call: call(), Reason: "bfpg.Numeric(" + strconv.Quote(string(n)) + ") in row " + strconv.Itoa(i) + " is not a decimal",
 					Fix: `bfpg.Numeric("12.50")`}
 			}

@@ -3,6 +3,7 @@ package bfpg
 import (
 	"crypto/md5"
 	"encoding/hex"
+	"github.com/bigfoot-go/bigfoot/internal/pgwire"
 	"slices"
 	"strconv"
 	"strings"
@@ -308,7 +309,7 @@ func (s *server) simpleQuery(q string) {
 			s.out = appendReady(s.out, s.tx)
 		}
 	}()
-	if isCopyFrom(q) {
+	if pgwire.IsCopyFrom(q) {
 		s.startCopy(q)
 		return
 	}
@@ -325,7 +326,7 @@ func (s *server) parse(m *frontend) {
 		s.fail(&Error{Code: "42P05", Message: "prepared statement " + strconv.Quote(m.name) + " already exists"})
 		return
 	}
-	n := max(len(m.oids), countParams(m.query))
+	n := max(len(m.oids), pgwire.CountParams(m.query))
 	oids := make([]uint32, n)
 	copy(oids, m.oids)
 	s.stmts[m.name] = &prepared{query: m.query, oids: oids}
@@ -472,7 +473,7 @@ func (a *answer) commandTag(n int) string {
 // commandTag derives a statement's tag from its first word, as Postgres
 // names them: "INSERT 0 1", "UPDATE 3", "CREATE TABLE".
 func commandTag(query string, r bfsql.Result) string {
-	words := strings.Fields(stripComments(query))
+	words := strings.Fields(pgwire.StripComments(query))
 	if len(words) == 0 {
 		return ""
 	}
@@ -515,22 +516,22 @@ func commandTag(query string, r bfsql.Result) string {
 // transaction control, else the script's. The error is what the client
 // gets; the test has been failed for it where it is bigfoot's.
 func (s *server) run(q string, args Args, simpleProto bool) (*answer, *Error) {
-	if isEmpty(q) {
+	if pgwire.IsEmpty(q) {
 		return &answer{empty: true}, nil
 	}
-	kind := txKind(q)
-	if s.tx == 'E' && kind != txRollback && kind != txCommit {
+	kind := pgwire.TxKind(q)
+	if s.tx == 'E' && kind != pgwire.TxRollback && kind != pgwire.TxCommit {
 		return nil, &Error{Code: "25P02", Message: "current transaction is aborted, commands ignored until end of transaction block"}
 	}
 	switch kind {
-	case txBegin:
+	case pgwire.TxBegin:
 		s.p.v.Record(Begin, core.String(q))
 		if s.tx != 'I' {
 			s.out = appendError(s.out, 'N', &Error{Severity: "WARNING", Code: "25001", Message: "there is already a transaction in progress"})
 		}
 		s.tx = 'T'
 		return &answer{tag: "BEGIN"}, nil
-	case txCommit:
+	case pgwire.TxCommit:
 		s.p.v.Record(Commit)
 		tag := "COMMIT"
 		if s.tx == 'E' {
@@ -538,7 +539,7 @@ func (s *server) run(q string, args Args, simpleProto bool) (*answer, *Error) {
 		}
 		s.endTx()
 		return &answer{tag: tag}, nil
-	case txRollback:
+	case pgwire.TxRollback:
 		s.p.v.Record(Rollback)
 		s.endTx()
 		return &answer{tag: "ROLLBACK"}, nil
@@ -555,140 +556,6 @@ func (s *server) endTx() {
 		s.out = appendError(s.out, 'N', &Error{Severity: "WARNING", Code: "25P01", Message: "there is no transaction in progress"})
 	}
 	s.tx = 'I'
-}
-
-type txStatement int
-
-const (
-	txNone txStatement = iota
-	txBegin
-	txCommit
-	txRollback
-)
-
-// txKind classifies transaction control statements, which the server
-// answers itself (savepoints are scripted as any other statement).
-func txKind(q string) txStatement {
-	q = stripComments(q)
-	if q == "" {
-		return txNone
-	}
-	// Most statements start with another word: no allocation for them.
-	known := false
-	for _, w := range [...]string{"begin", "start", "commit", "end", "rollback", "abort"} {
-		if len(q) >= len(w) && strings.EqualFold(q[:len(w)], w) && (len(q) == len(w) || !isIdent(q[len(w)])) {
-			known = true
-			break
-		}
-	}
-	if !known {
-		return txNone
-	}
-	words := strings.Fields(strings.ToLower(strings.TrimRight(strings.TrimSpace(stripComments(q)), ";")))
-	if len(words) == 0 {
-		return txNone
-	}
-	switch words[0] {
-	case "begin", "start":
-		if words[0] == "start" && (len(words) < 2 || words[1] != "transaction") {
-			return txNone
-		}
-		return txBegin
-	case "commit", "end":
-		if len(words) > 1 && words[1] == "prepared" {
-			return txNone
-		}
-		return txCommit
-	case "rollback", "abort":
-		for _, w := range words[1:] {
-			if w == "to" || w == "prepared" {
-				return txNone
-			}
-		}
-		return txRollback
-	}
-	return txNone
-}
-
-// stripComments removes leading -- and /* */ comments.
-func stripComments(q string) string {
-	for {
-		q = strings.TrimLeft(q, " \t\r\n")
-		switch {
-		case strings.HasPrefix(q, "--"):
-			i := strings.IndexByte(q, '\n')
-			if i < 0 {
-				return ""
-			}
-			q = q[i+1:]
-		case strings.HasPrefix(q, "/*"):
-			i := strings.Index(q, "*/")
-			if i < 0 {
-				return ""
-			}
-			q = q[i+2:]
-		default:
-			return q
-		}
-	}
-}
-
-// countParams returns the highest $n placeholder of a statement, outside
-// quotes, identifiers and comments: how many parameters it takes.
-func countParams(q string) int {
-	n := 0
-	for i := 0; i < len(q); i++ {
-		switch c := q[i]; {
-		case c == '\'' || c == '"':
-			j := strings.IndexByte(q[i+1:], c)
-			if j < 0 {
-				return n
-			}
-			i += j + 1
-		case c == '-' && i+1 < len(q) && q[i+1] == '-':
-			j := strings.IndexByte(q[i:], '\n')
-			if j < 0 {
-				return n
-			}
-			i += j
-		case c == '/' && i+1 < len(q) && q[i+1] == '*':
-			j := strings.Index(q[i+2:], "*/")
-			if j < 0 {
-				return n
-			}
-			i += j + 3
-		case c == '$':
-			j := i + 1
-			for j < len(q) && q[j] >= '0' && q[j] <= '9' {
-				j++
-			}
-			if j > i+1 && (i == 0 || !isIdent(q[i-1])) {
-				if k, err := strconv.Atoi(q[i+1 : j]); err == nil && k > n && k <= 65535 {
-					n = k
-				}
-				i = j - 1
-				continue
-			}
-			// A dollar-quoted string: $tag$ ... $tag$.
-			k := j
-			for k < len(q) && isIdent(q[k]) && !(q[k] >= '0' && q[k] <= '9' && k == i+1) {
-				k++
-			}
-			if k < len(q) && q[k] == '$' && (i == 0 || !isIdent(q[i-1])) {
-				tag := q[i : k+1]
-				end := strings.Index(q[k+1:], tag)
-				if end < 0 {
-					return n
-				}
-				i = k + end + len(tag)
-			}
-		}
-	}
-	return n
-}
-
-func isIdent(c byte) bool {
-	return c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c >= 0x80
 }
 
 func firstLine(err error) string {
@@ -711,18 +578,4 @@ type loginText struct{ user, db string }
 
 func (l loginText) String() string {
 	return "user " + strconv.Quote(l.user) + " to database " + strconv.Quote(l.db)
-}
-
-// isEmpty reports whether a statement holds nothing but white space,
-// comments and semicolons.
-func isEmpty(q string) bool {
-	for {
-		q = strings.TrimLeft(stripComments(q), ";")
-		if q == "" {
-			return true
-		}
-		if q[0] != ' ' && q[0] != '\t' && q[0] != '\n' && q[0] != '\r' {
-			return false
-		}
-	}
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"encoding/hex"
+	"github.com/bigfoot-go/bigfoot/internal/pgwire"
 	"math"
 	"strconv"
 	"strings"
@@ -91,35 +92,35 @@ func MustUUID(s string) UUID {
 
 // String returns the canonical text form.
 func (u UUID) String() string {
-	h := hex.EncodeToString(u[:])
-	return h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
+	return pgwire.FormatUUID(u[:])
 }
 
-// Type OIDs, as pg_type has them.
+// Type OIDs, as pg_type has them (pgwire holds the numbers, which the
+// recorder shares).
 const (
-	oidBool        = 16
-	oidBytea       = 17
-	oidInt8        = 20
-	oidInt2        = 21
-	oidInt4        = 23
-	oidText        = 25
-	oidJSON        = 114
-	oidFloat4      = 700
-	oidFloat8      = 701
-	oidVarchar     = 1043
-	oidDate        = 1082
-	oidTimestamp   = 1114
-	oidTimestamptz = 1184
-	oidNumeric     = 1700
-	oidUUID        = 2950
-	oidJSONB       = 3802
-	oidBoolArr     = 1000
-	oidInt2Arr     = 1005
-	oidInt4Arr     = 1007
-	oidTextArr     = 1009
-	oidInt8Arr     = 1016
-	oidFloat8Arr   = 1022
-	oidUUIDArr     = 2951
+	oidBool        = pgwire.OIDBool
+	oidBytea       = pgwire.OIDBytea
+	oidInt8        = pgwire.OIDInt8
+	oidInt2        = pgwire.OIDInt2
+	oidInt4        = pgwire.OIDInt4
+	oidText        = pgwire.OIDText
+	oidJSON        = pgwire.OIDJSON
+	oidFloat4      = pgwire.OIDFloat4
+	oidFloat8      = pgwire.OIDFloat8
+	oidVarchar     = pgwire.OIDVarchar
+	oidDate        = pgwire.OIDDate
+	oidTimestamp   = pgwire.OIDTimestamp
+	oidTimestamptz = pgwire.OIDTimestamptz
+	oidNumeric     = pgwire.OIDNumeric
+	oidUUID        = pgwire.OIDUUID
+	oidJSONB       = pgwire.OIDJSONB
+	oidBoolArr     = pgwire.OIDBoolArray
+	oidInt2Arr     = pgwire.OIDInt2Array
+	oidInt4Arr     = pgwire.OIDInt4Array
+	oidTextArr     = pgwire.OIDTextArray
+	oidInt8Arr     = pgwire.OIDInt8Array
+	oidFloat8Arr   = pgwire.OIDFloat8Array
+	oidUUIDArr     = pgwire.OIDUUIDArray
 )
 
 // typeNames names the OIDs for messages.
@@ -242,9 +243,6 @@ func asInt(x any) int64 {
 	return 0
 }
 
-// pgEpoch is the zero of Postgres's binary dates and timestamps.
-var pgEpoch = time.Date(2000, time.January, 1, 0, 0, 0, 0, time.UTC)
-
 // encode appends x, a non-nil scripted value of column type oid, in
 // format (0 text, 1 binary).
 func encode(b []byte, x any, oid uint32, format int16) []byte {
@@ -272,17 +270,17 @@ func encode(b []byte, x any, oid uint32, format int16) []byte {
 	case UUID:
 		return append(b, v[:]...)
 	case time.Time:
-		return binary.BigEndian.AppendUint64(b, uint64(micros(v)))
+		return binary.BigEndian.AppendUint64(b, uint64(pgwire.Micros(v)))
 	case Timestamp:
 		t := time.Time(v)
 		wall := time.Date(t.Year(), t.Month(), t.Day(), t.Hour(), t.Minute(), t.Second(), t.Nanosecond(), time.UTC)
-		return binary.BigEndian.AppendUint64(b, uint64(micros(wall)))
+		return binary.BigEndian.AppendUint64(b, uint64(pgwire.Micros(wall)))
 	case Date:
 		t := time.Time(v)
 		day := time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
-		return binary.BigEndian.AppendUint32(b, uint32(int32(day.Sub(pgEpoch).Hours()/24)))
+		return binary.BigEndian.AppendUint32(b, uint32(int32(day.Sub(pgwire.Epoch).Hours()/24)))
 	case Numeric:
-		return appendNumeric(b, string(v))
+		return pgwire.AppendNumeric(b, string(v))
 	case []bool, []int16, []int32, []int64, []int, []string, []float64, []UUID:
 		return appendArray(b, x, oid)
 	}
@@ -293,11 +291,6 @@ func encode(b []byte, x any, oid uint32, format int16) []byte {
 		return appendInt32(b, int32(asInt(x)))
 	}
 	return binary.BigEndian.AppendUint64(b, uint64(asInt(x)))
-}
-
-// micros is t as microseconds since pgEpoch.
-func micros(t time.Time) int64 {
-	return t.Unix()*1e6 + int64(t.Nanosecond())/1e3 - pgEpoch.Unix()*1e6
 }
 
 // appendText appends the text form Postgres sends for x.
@@ -434,75 +427,6 @@ func appendArray(b []byte, x any, oid uint32) []byte {
 	return b
 }
 
-// validNumeric reports whether s is a decimal numeric accepts.
-func validNumeric(s string) bool {
-	if s == "NaN" || s == "Infinity" || s == "-Infinity" {
-		return true
-	}
-	s = strings.TrimPrefix(strings.TrimPrefix(s, "-"), "+")
-	intPart, frac, _ := strings.Cut(s, ".")
-	if intPart == "" && frac == "" {
-		return false
-	}
-	for _, c := range intPart + frac {
-		if c < '0' || c > '9' {
-			return false
-		}
-	}
-	return true
-}
-
-// appendNumeric appends the binary form of a valid decimal: base-10000
-// digits, the weight of the first, the sign and the display scale.
-func appendNumeric(b []byte, s string) []byte {
-	switch s {
-	case "NaN":
-		return append(b, 0, 0, 0, 0, 0xC0, 0, 0, 0)
-	case "Infinity":
-		return append(b, 0, 0, 0, 0, 0xD0, 0, 0, 0)
-	case "-Infinity":
-		return append(b, 0, 0, 0, 0, 0xF0, 0, 0, 0)
-	}
-	sign := uint16(0)
-	if strings.HasPrefix(s, "-") {
-		sign, s = 0x4000, s[1:]
-	}
-	s = strings.TrimPrefix(s, "+")
-	intPart, frac, _ := strings.Cut(s, ".")
-	intPart = strings.TrimLeft(intPart, "0")
-	dscale := len(frac)
-	if pad := len(intPart) % 4; pad != 0 {
-		intPart = strings.Repeat("0", 4-pad) + intPart
-	}
-	if pad := len(frac) % 4; pad != 0 {
-		frac += strings.Repeat("0", 4-pad)
-	}
-	all := intPart + frac
-	digits := make([]int16, 0, len(all)/4)
-	for i := 0; i < len(all); i += 4 {
-		n, _ := strconv.Atoi(all[i : i+4])
-		digits = append(digits, int16(n))
-	}
-	weight := len(intPart)/4 - 1
-	for len(digits) > 0 && digits[0] == 0 {
-		digits, weight = digits[1:], weight-1
-	}
-	for len(digits) > 0 && digits[len(digits)-1] == 0 {
-		digits = digits[:len(digits)-1]
-	}
-	if len(digits) == 0 {
-		weight, sign = 0, 0
-	}
-	b = appendInt16(b, int16(len(digits)))
-	b = appendInt16(b, int16(weight))
-	b = binary.BigEndian.AppendUint16(b, sign)
-	b = appendInt16(b, int16(dscale))
-	for _, d := range digits {
-		b = appendInt16(b, d)
-	}
-	return b
-}
-
 // decodeParam turns a Bind parameter into the Go value recorded for it:
 // nil for NULL; in text format the text; in binary format, for the
 // parameter types the client named, the value (int64, float64, bool,
@@ -515,25 +439,17 @@ func decodeParam(p []byte, format int16, oid uint32) any {
 		return string(p)
 	}
 	switch oid {
-	case oidInt2:
-		if len(p) == 2 {
-			return int64(int16(binary.BigEndian.Uint16(p)))
-		}
-	case oidInt4:
-		if len(p) == 4 {
-			return int64(int32(binary.BigEndian.Uint32(p)))
-		}
-	case oidInt8:
-		if len(p) == 8 {
-			return int64(binary.BigEndian.Uint64(p))
+	case oidInt2, oidInt4, oidInt8:
+		if n, ok := pgwire.Int(p, oid); ok {
+			return n
 		}
 	case oidFloat8:
-		if len(p) == 8 {
-			return math.Float64frombits(binary.BigEndian.Uint64(p))
+		if f, ok := pgwire.Float(p, 64); ok {
+			return f
 		}
 	case oidFloat4:
-		if len(p) == 4 {
-			return float64(math.Float32frombits(binary.BigEndian.Uint32(p)))
+		if f, ok := pgwire.Float(p, 32); ok {
+			return f
 		}
 	case oidBool:
 		if len(p) == 1 {
@@ -546,8 +462,8 @@ func decodeParam(p []byte, format int16, oid uint32) any {
 			return UUID(p)
 		}
 	case oidTimestamptz:
-		if len(p) == 8 {
-			return pgEpoch.Add(time.Duration(int64(binary.BigEndian.Uint64(p))) * time.Microsecond)
+		if t, ok := pgwire.Timestamp(p); ok {
+			return t
 		}
 	}
 	return bytes.Clone(p)

@@ -1,13 +1,15 @@
 package record
 
 import (
+	"slices"
+
 	"bytes"
 	"encoding/binary"
 	"encoding/hex"
 	"errors"
+	"github.com/bigfoot-go/bigfoot/internal/pgwire"
 	"math"
 	"regexp"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -114,39 +116,11 @@ type pgMsg struct {
 	seq  int64 // the Seq of the chunk where it starts
 }
 
-// pgStream is one direction of a connection, with the Seq of each chunk.
-type pgStream struct {
-	b      []byte
-	starts []int // where each chunk starts in b
-	seqs   []int64
-}
-
-func newPGStream(c *Conn, send bool) *pgStream {
-	s := &pgStream{}
-	for _, ch := range c.Chunks {
-		if ch.Send == send && len(ch.Data) > 0 {
-			s.starts = append(s.starts, len(s.b))
-			s.seqs = append(s.seqs, ch.Seq)
-			s.b = append(s.b, ch.Data...)
-		}
-	}
-	return s
-}
-
-// seqAt is the Seq of the chunk that holds byte off.
-func (s *pgStream) seqAt(off int) int64 {
-	i := sort.Search(len(s.starts), func(i int) bool { return s.starts[i] > off }) - 1
-	if i < 0 {
-		return 0
-	}
-	return s.seqs[i]
-}
-
 // pgSplit cuts a stream into messages: the first untyped ones of the
 // frontend (at most pgMaxStartups, while they are TLS requests), then
 // typed ones. A message cut off by the end of the recording is dropped:
 // the connection ended inside it, and nobody answered it.
-func pgSplit(s *pgStream, untyped int, direction string) ([]pgMsg, error) {
+func pgSplit(s *stream, untyped int, direction string) ([]pgMsg, error) {
 	var out []pgMsg
 	pos := 0
 	for pos < len(s.b) {
@@ -178,34 +152,36 @@ type pgReader struct {
 	bad bool // the body ended before a field did
 }
 
-func (r *pgReader) int16() int16 {
-	if len(r.b) < 2 {
+// take reads the next n bytes, or marks the body cut.
+func (r *pgReader) take(n int) []byte {
+	if n > len(r.b) {
 		r.bad, r.b = true, nil
-		return 0
+		return nil
 	}
-	v := int16(binary.BigEndian.Uint16(r.b))
-	r.b = r.b[2:]
+	v := r.b[:n:n]
+	r.b = r.b[n:]
 	return v
+}
+
+func (r *pgReader) int16() int16 {
+	if b := r.take(2); b != nil {
+		return int16(binary.BigEndian.Uint16(b))
+	}
+	return 0
 }
 
 func (r *pgReader) int32() int32 {
-	if len(r.b) < 4 {
-		r.bad, r.b = true, nil
-		return 0
+	if b := r.take(4); b != nil {
+		return int32(binary.BigEndian.Uint32(b))
 	}
-	v := int32(binary.BigEndian.Uint32(r.b))
-	r.b = r.b[4:]
-	return v
+	return 0
 }
 
 func (r *pgReader) byte() byte {
-	if len(r.b) < 1 {
-		r.bad = true
-		return 0
+	if b := r.take(1); b != nil {
+		return b[0]
 	}
-	v := r.b[0]
-	r.b = r.b[1:]
-	return v
+	return 0
 }
 
 func (r *pgReader) cstring() string {
@@ -225,13 +201,7 @@ func (r *pgReader) value() []byte {
 	if n < 0 || r.bad {
 		return nil
 	}
-	if int(n) > len(r.b) {
-		r.bad, r.b = true, nil
-		return nil
-	}
-	v := r.b[:n:n]
-	r.b = r.b[n:]
-	return v
+	return r.take(int(n))
 }
 
 // pgFrontendNames and pgBackendNames name the messages, for errors.
@@ -322,7 +292,7 @@ func (pgDecoder) Decode(c *Conn, opts *Options) ([]Call, error) {
 	if c.Err != "" {
 		return nil, nil // the dial failed: nothing reached the server (bfpg's dials do not fail)
 	}
-	fs, bs := newPGStream(c, true), newPGStream(c, false)
+	fs, bs := newStream(c, true), newStream(c, false)
 	// The untyped messages are the TLS requests (when the recorder did not
 	// answer them) and the startup message.
 	tlsAsks := 0
@@ -362,8 +332,8 @@ func (pgDecoder) Decode(c *Conn, opts *Options) ([]Call, error) {
 }
 
 // drop returns s without its first n bytes.
-func (s *pgStream) drop(n int) *pgStream {
-	out := &pgStream{b: s.b[min(n, len(s.b)):]}
+func (s *stream) drop(n int) *stream {
+	out := &stream{b: s.b[min(n, len(s.b)):]}
 	for i, at := range s.starts {
 		end := len(s.b)
 		if i+1 < len(s.starts) {
@@ -730,7 +700,7 @@ type pgCopy struct {
 // copyIn follows a COPY FROM STDIN after the server's CopyInResponse:
 // the client's CopyData up to CopyDone or CopyFail, then how it ended.
 func (d *pgConnDecoder) copyIn(ex *pgExec, what string, resp []byte) error {
-	table, cols, ok := pgCopyTarget(ex.query)
+	table, cols, _, ok := pgwire.CopyTarget(ex.query)
 	if !ok {
 		return &PGDecodeError{Message: what, Unsupported: true, Reason: "bfpg cannot read the table and columns of this COPY"}
 	}
@@ -758,7 +728,7 @@ func (d *pgConnDecoder) copyIn(ex *pgExec, what string, resp []byte) error {
 	if bin {
 		cp.rows, err = pgCopyBinary(data, d.copyTypes(table, cols))
 	} else {
-		cp.rows, err = pgCopyText(data)
+		cp.rows = pgCopyText(data)
 	}
 	if err != nil {
 		return &PGDecodeError{Message: what, Unsupported: true, Reason: err.Error()}
@@ -783,8 +753,8 @@ func (d *pgConnDecoder) copyIn(ex *pgExec, what string, resp []byte) error {
 // got them; nil when none was described.
 func (d *pgConnDecoder) copyTypes(table string, cols []string) []uint32 {
 	for _, p := range d.stmts {
-		t, c, ok := pgCopySelect(p.query)
-		if !ok || t != table || !slicesEqual(c, cols) || len(p.cols) != len(cols) {
+		t, c, ok := pgwire.CopySelect(p.query)
+		if !ok || t != table || !slices.Equal(c, cols) || len(p.cols) != len(cols) {
 			continue
 		}
 		oids := make([]uint32, len(p.cols))
@@ -796,179 +766,23 @@ func (d *pgConnDecoder) copyTypes(table string, cols []string) []uint32 {
 	return nil
 }
 
-func slicesEqual(a, b []string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
-}
-
-// pgIdent reads one identifier, quoted or not, and what follows it;
-// unquoted ones fold to lower case, as Postgres folds them.
-func pgIdent(s string) (id, rest string, ok bool) {
-	s = strings.TrimLeft(s, " \t\r\n")
-	if strings.HasPrefix(s, `"`) {
-		var b strings.Builder
-		for i := 1; i < len(s); i++ {
-			if s[i] == '"' {
-				if i+1 < len(s) && s[i+1] == '"' {
-					b.WriteByte('"')
-					i++
-					continue
-				}
-				return b.String(), s[i+1:], true
-			}
-			b.WriteByte(s[i])
-		}
-		return "", "", false
-	}
-	i := 0
-	for i < len(s) && (isWordByte(s[i]) || s[i] == '$' || s[i] >= 0x80) {
-		i++
-	}
-	if i == 0 {
-		return "", "", false
-	}
-	return strings.ToLower(s[:i]), s[i:], true
-}
-
-// pgTable reads a table name (schema.table) and an optional column list.
-func pgTable(s string) (table string, cols []string, rest string, ok bool) {
-	var parts []string
-	for {
-		id, r, ok := pgIdent(s)
-		if !ok {
-			return "", nil, "", false
-		}
-		parts = append(parts, id)
-		r = strings.TrimLeft(r, " \t\r\n")
-		if !strings.HasPrefix(r, ".") {
-			s = r
-			break
-		}
-		s = r[1:]
-	}
-	table = strings.Join(parts, ".")
-	s = strings.TrimLeft(s, " \t\r\n")
-	if strings.HasPrefix(s, "(") {
-		s = s[1:]
-		for {
-			id, r, ok := pgIdent(s)
-			if !ok {
-				return "", nil, "", false
-			}
-			cols = append(cols, id)
-			r = strings.TrimLeft(r, " \t\r\n")
-			if strings.HasPrefix(r, ",") {
-				s = r[1:]
-				continue
-			}
-			if !strings.HasPrefix(r, ")") {
-				return "", nil, "", false
-			}
-			s = r[1:]
-			break
-		}
-	}
-	return table, cols, s, true
-}
-
-// pgCopyTarget reads the table and columns of COPY ... FROM STDIN.
-func pgCopyTarget(q string) (string, []string, bool) {
-	s := strings.TrimSpace(pgStripComments(q))
-	if len(s) < 5 || !strings.EqualFold(s[:5], "copy ") {
-		return "", nil, false
-	}
-	table, cols, _, ok := pgTable(s[5:])
-	return table, cols, ok
-}
-
-// pgCopySelect recognises the statement pgx describes before a
-// CopyFrom: select "a", "b" from "t".
-func pgCopySelect(q string) (string, []string, bool) {
-	s := strings.TrimSpace(q)
-	if len(s) < 7 || !strings.EqualFold(s[:7], "select ") {
-		return "", nil, false
-	}
-	s = s[7:]
-	var cols []string
-	for {
-		id, r, ok := pgIdent(s)
-		if !ok {
-			return "", nil, false
-		}
-		cols = append(cols, id)
-		r = strings.TrimLeft(r, " ")
-		if strings.HasPrefix(r, ",") {
-			s = r[1:]
-			continue
-		}
-		s = strings.TrimLeft(r, " ")
-		break
-	}
-	if len(s) < 5 || !strings.EqualFold(s[:5], "from ") {
-		return "", nil, false
-	}
-	table, more, rest, ok := pgTable(s[5:])
-	if !ok || more != nil || strings.TrimSpace(rest) != "" {
-		return "", nil, false
-	}
-	return table, cols, true
-}
-
 // pgCopyText reads text COPY data: a row a line, fields split by tabs,
 // \N for NULL. bfpg records each field's text, which AssertCopyFrom
 // compares as AssertQuery compares arguments: as strings here.
-func pgCopyText(data []byte) ([][]pgCell, error) {
+func pgCopyText(data []byte) [][]pgCell {
 	var rows [][]pgCell
-	if len(data) == 0 {
-		return rows, nil
-	}
-	for _, line := range strings.Split(strings.TrimSuffix(string(data), "\n"), "\n") {
-		if line == `\.` {
-			break
-		}
-		var row []pgCell
-		for _, f := range strings.Split(line, "\t") {
+	for _, fields := range pgwire.CopyTextRows(data) {
+		row := make([]pgCell, 0, len(fields))
+		for _, f := range fields {
 			if f == `\N` {
 				row = append(row, pgCell{expr: "nil", raw: f})
 				continue
 			}
-			row = append(row, pgCell{expr: GoString(pgUnescapeCopy(f)), raw: f})
+			row = append(row, pgCell{expr: GoString(pgwire.UnescapeCopy(f)), raw: f})
 		}
 		rows = append(rows, row)
 	}
-	return rows, nil
-}
-
-func pgUnescapeCopy(f string) string {
-	if !strings.Contains(f, `\`) {
-		return f
-	}
-	var b strings.Builder
-	for i := 0; i < len(f); i++ {
-		if f[i] != '\\' || i+1 == len(f) {
-			b.WriteByte(f[i])
-			continue
-		}
-		i++
-		switch f[i] {
-		case 'n':
-			b.WriteByte('\n')
-		case 't':
-			b.WriteByte('\t')
-		case 'r':
-			b.WriteByte('\r')
-		default:
-			b.WriteByte(f[i])
-		}
-	}
-	return b.String()
+	return rows
 }
 
 // pgCopyBinary reads binary COPY data (pgx's CopyFrom). A field is
@@ -976,29 +790,14 @@ func pgUnescapeCopy(f string) string {
 // the same bytes; without the types (or for a type with no such value),
 // as its bytes.
 func pgCopyBinary(data []byte, oids []uint32) ([][]pgCell, error) {
-	sig := []byte("PGCOPY\n\377\r\n\x00")
-	if !bytes.HasPrefix(data, sig) {
-		return nil, errors.New("the binary COPY data has no PGCOPY signature")
+	fields, err := pgwire.CopyBinaryRows(data)
+	if err != nil {
+		return nil, err
 	}
-	r := &pgReader{b: data[len(sig):]}
-	r.int32() // flags
-	ext := r.int32()
-	if r.bad || ext < 0 || int(ext) > len(r.b) {
-		return nil, errors.New("the binary COPY header is cut")
-	}
-	r.b = r.b[ext:]
 	var rows [][]pgCell
-	for len(r.b) > 0 {
-		n := int(r.int16())
-		if n == -1 || r.bad {
-			break
-		}
-		row := make([]pgCell, 0, max(n, 0))
-		for i := 0; i < n; i++ {
-			v := r.value()
-			if r.bad {
-				return nil, errors.New("the binary COPY data ends inside a row")
-			}
+	for _, fs := range fields {
+		row := make([]pgCell, 0, len(fs))
+		for i, v := range fs {
 			if v == nil {
 				row = append(row, pgCell{expr: "nil", raw: `\N`})
 				continue
@@ -1054,11 +853,11 @@ func (d *pgConnDecoder) peek() byte {
 // none where bfpg answers by itself and records nothing.
 func (d *pgConnDecoder) statement(ex *pgExec) {
 	q := ex.query
-	if pgIsEmpty(q) || ex.err != nil && ex.err.code() == "25P02" {
+	if pgwire.IsEmpty(q) || ex.err != nil && ex.err.code() == "25P02" {
 		return
 	}
-	switch pgTxKind(q) {
-	case pgTxBegin:
+	switch pgwire.TxKind(q) {
+	case pgwire.TxBegin:
 		d.add(Call{Seq: ex.seq, Fields: []Field{{Name: "statement", Raw: q, Go: GoString(q), Matchable: true}},
 			Render: func(bf string, x []string) (string, string) {
 				if IsMatcher(x[0]) {
@@ -1067,10 +866,10 @@ func (d *pgConnDecoder) statement(ex *pgExec) {
 				return "", "bfpg.For(" + bf + ").AssertBegin(" + x[0] + ")"
 			}}, pgBigfootImport)
 		return
-	case pgTxCommit:
+	case pgwire.TxCommit:
 		d.add(Call{Seq: ex.seq, Render: func(bf string, _ []string) (string, string) { return "", "bfpg.For(" + bf + ").AssertCommit()" }})
 		return
-	case pgTxRollback:
+	case pgwire.TxRollback:
 		d.add(Call{Seq: ex.seq, Render: func(bf string, _ []string) (string, string) { return "", "bfpg.For(" + bf + ").AssertRollback()" }})
 		return
 	}
@@ -1334,27 +1133,28 @@ func pgParseRow(body []byte, ex *pgExec) ([]pgCell, error) {
 	return row, nil
 }
 
-// Type OIDs, as pg_type has them.
+// Type OIDs, as pg_type has them (pgwire holds the numbers, which bfpg
+// shares).
 const (
-	pgBool        = 16
-	pgBytea       = 17
-	pgChar        = 18
-	pgName        = 19
-	pgInt8        = 20
-	pgInt2        = 21
-	pgInt4        = 23
-	pgText        = 25
-	pgJSON        = 114
-	pgFloat4      = 700
-	pgFloat8      = 701
-	pgBpchar      = 1042
-	pgVarchar     = 1043
-	pgDate        = 1082
-	pgTimestamp   = 1114
-	pgTimestamptz = 1184
-	pgNumeric     = 1700
-	pgUUID        = 2950
-	pgJSONB       = 3802
+	pgBool        = pgwire.OIDBool
+	pgBytea       = pgwire.OIDBytea
+	pgChar        = pgwire.OIDChar
+	pgName        = pgwire.OIDName
+	pgInt8        = pgwire.OIDInt8
+	pgInt2        = pgwire.OIDInt2
+	pgInt4        = pgwire.OIDInt4
+	pgText        = pgwire.OIDText
+	pgJSON        = pgwire.OIDJSON
+	pgFloat4      = pgwire.OIDFloat4
+	pgFloat8      = pgwire.OIDFloat8
+	pgBpchar      = pgwire.OIDBpchar
+	pgVarchar     = pgwire.OIDVarchar
+	pgDate        = pgwire.OIDDate
+	pgTimestamp   = pgwire.OIDTimestamp
+	pgTimestamptz = pgwire.OIDTimestamptz
+	pgNumeric     = pgwire.OIDNumeric
+	pgUUID        = pgwire.OIDUUID
+	pgJSONB       = pgwire.OIDJSONB
 )
 
 // pgArrays maps the array types bfpg can send to their element type and
@@ -1363,11 +1163,9 @@ const (
 var pgArrays = map[uint32]struct {
 	elem  uint32
 	slice string
-}{1000: {pgBool, "[]bool"}, 1005: {pgInt2, "[]int16"}, 1007: {pgInt4, "[]int32"}, 1016: {pgInt8, "[]int64"},
-	1009: {pgText, "[]string"}, 1015: {pgVarchar, "[]string"}, 1022: {pgFloat8, "[]float64"}, 2951: {pgUUID, "[]bfpg.UUID"}}
-
-// pgEpoch is the zero of Postgres's binary dates and timestamps.
-var pgEpoch = time.Date(2000, time.January, 1, 0, 0, 0, 0, time.UTC)
+}{pgwire.OIDBoolArray: {pgBool, "[]bool"}, pgwire.OIDInt2Array: {pgInt2, "[]int16"}, pgwire.OIDInt4Array: {pgInt4, "[]int32"},
+	pgwire.OIDInt8Array: {pgInt8, "[]int64"}, pgwire.OIDTextArray: {pgText, "[]string"}, pgwire.OIDVarcharArray: {pgVarchar, "[]string"},
+	pgwire.OIDFloat8Array: {pgFloat8, "[]float64"}, pgwire.OIDUUIDArray: {pgUUID, "[]bfpg.UUID"}}
 
 // errPGValue says a value is not what its type's format holds.
 func errPGValue(oid uint32, format int16, v []byte) error {
@@ -1455,9 +1253,9 @@ func pgValueGo(oid uint32, format int16, v []byte) (pgCell, error) {
 	case pgNumeric:
 		s, ok := string(v), !bin
 		if bin {
-			s, ok = pgNumericText(v)
+			s, ok = pgwire.NumericText(v)
 		}
-		if ok && pgValidNumeric(s) {
+		if ok && pgwire.ValidNumeric(s) {
 			return pgCell{expr: "bfpg.Numeric(" + strconv.Quote(s) + ")"}, nil
 		}
 	case pgUUID:
@@ -1501,15 +1299,7 @@ func pgInt(v []byte, bin bool, oid uint32) (int64, bool) {
 		n, err := strconv.ParseInt(string(v), 10, 64)
 		return n, err == nil
 	}
-	switch {
-	case oid == pgInt2 && len(v) == 2:
-		return int64(int16(binary.BigEndian.Uint16(v))), true
-	case oid == pgInt4 && len(v) == 4:
-		return int64(int32(binary.BigEndian.Uint32(v))), true
-	case oid == pgInt8 && len(v) == 8:
-		return int64(binary.BigEndian.Uint64(v)), true
-	}
-	return 0, false
+	return pgwire.Int(v, oid)
 }
 
 func pgFloat(v []byte, bin bool, bits int) (float64, bool) {
@@ -1525,13 +1315,7 @@ func pgFloat(v []byte, bin bool, bits int) (float64, bool) {
 		f, err := strconv.ParseFloat(string(v), bits)
 		return f, err == nil
 	}
-	switch {
-	case bits == 32 && len(v) == 4:
-		return float64(math.Float32frombits(binary.BigEndian.Uint32(v))), true
-	case bits == 64 && len(v) == 8:
-		return math.Float64frombits(binary.BigEndian.Uint64(v)), true
-	}
-	return 0, false
+	return pgwire.Float(v, bits)
 }
 
 func pgFloatGo(f float64, bits int) pgCell {
@@ -1559,85 +1343,6 @@ func pgByteaText(v []byte) ([]byte, bool) {
 	return b, err == nil
 }
 
-// pgNumericText renders a binary numeric as its decimal text.
-func pgNumericText(v []byte) (string, bool) {
-	r := &pgReader{b: v}
-	ndigits, weight, sign, dscale := int(r.int16()), int(r.int16()), uint16(r.int16()), int(r.int16())
-	if r.bad || ndigits < 0 || dscale < 0 || dscale > 16383 || len(r.b) != 2*ndigits {
-		return "", false
-	}
-	switch sign {
-	case 0xC000:
-		return "NaN", true
-	case 0xD000:
-		return "Infinity", true
-	case 0xF000:
-		return "-Infinity", true
-	case 0, 0x4000:
-	default:
-		return "", false
-	}
-	digits := make([]int, ndigits)
-	for i := range digits {
-		digits[i] = int(r.int16())
-		if digits[i] < 0 || digits[i] > 9999 {
-			return "", false
-		}
-	}
-	if weight < -ndigits-4100 || weight > 4100 {
-		return "", false
-	}
-	digit := func(i int) int { // base-10000 digit i of the number, 0 outside
-		if i < 0 || i >= ndigits {
-			return 0
-		}
-		return digits[i]
-	}
-	var b strings.Builder
-	if sign == 0x4000 {
-		b.WriteByte('-')
-	}
-	if weight < 0 {
-		b.WriteByte('0')
-	} else {
-		for i := 0; i <= weight; i++ {
-			s := strconv.Itoa(digit(i))
-			if i > 0 {
-				s = strings.Repeat("0", 4-len(s)) + s
-			}
-			b.WriteString(s)
-		}
-	}
-	if dscale > 0 {
-		b.WriteByte('.')
-		var frac strings.Builder
-		for i := weight + 1; frac.Len() < dscale; i++ {
-			s := strconv.Itoa(digit(i))
-			frac.WriteString(strings.Repeat("0", 4-len(s)) + s)
-		}
-		b.WriteString(frac.String()[:dscale])
-	}
-	return b.String(), true
-}
-
-// pgValidNumeric reports whether s is a decimal bfpg.Numeric accepts.
-func pgValidNumeric(s string) bool {
-	if s == "NaN" || s == "Infinity" || s == "-Infinity" {
-		return true
-	}
-	s = strings.TrimPrefix(s, "-")
-	i, f, _ := strings.Cut(s, ".")
-	if i == "" && f == "" {
-		return false
-	}
-	for _, c := range i + f {
-		if c < '0' || c > '9' {
-			return false
-		}
-	}
-	return true
-}
-
 func pgUUIDText(v []byte, bin bool) (string, bool) {
 	var u []byte
 	if bin {
@@ -1653,29 +1358,17 @@ func pgUUIDText(v []byte, bin bool) (string, bool) {
 		}
 		u = b
 	}
-	h := hex.EncodeToString(u)
-	return h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:], true
+	return pgwire.FormatUUID(u), true
 }
 
 // pgTime reads a date, timestamp or timestamptz (text in the ISO
 // DateStyle, or binary), as UTC.
 func pgTime(v []byte, bin bool, oid uint32) (time.Time, bool) {
 	if bin {
-		switch {
-		case oid == pgDate && len(v) == 4:
-			days := int32(binary.BigEndian.Uint32(v))
-			if days == math.MaxInt32 || days == math.MinInt32 {
-				return time.Time{}, false // infinity
-			}
-			return pgEpoch.AddDate(0, 0, int(days)), true
-		case oid != pgDate && len(v) == 8:
-			us := int64(binary.BigEndian.Uint64(v))
-			if us == math.MaxInt64 || us == math.MinInt64 {
-				return time.Time{}, false
-			}
-			return time.Unix(pgEpoch.Unix()+us/1e6, us%1e6*1e3).UTC(), true
+		if oid == pgDate {
+			return pgwire.Date(v)
 		}
-		return time.Time{}, false
+		return pgwire.Timestamp(v)
 	}
 	s := string(v)
 	layouts := []string{"2006-01-02 15:04:05.999999999"}
@@ -1938,7 +1631,7 @@ func pgArg(v []byte, format int16, oid uint32) (raw, expr string) {
 			return u, "bfpg.MustUUID(" + strconv.Quote(u) + ")"
 		}
 	case pgNumeric:
-		if s, ok := pgNumericText(v); ok {
+		if s, ok := pgwire.NumericText(v); ok {
 			return s, GoString(s)
 		}
 	case pgTimestamp, pgTimestamptz:
@@ -2020,80 +1713,4 @@ func pgParamColumns(q string) map[int]string {
 		}
 	}
 	return out
-}
-
-type pgTx int
-
-const (
-	pgTxNone pgTx = iota
-	pgTxBegin
-	pgTxCommit
-	pgTxRollback
-)
-
-// pgTxKind classifies the transaction control statements bfpg answers
-// itself, as bfpg does (savepoints are scripted as other statements).
-func pgTxKind(q string) pgTx {
-	words := strings.Fields(strings.ToLower(strings.TrimRight(strings.TrimSpace(pgStripComments(q)), ";")))
-	if len(words) == 0 {
-		return pgTxNone
-	}
-	switch words[0] {
-	case "begin":
-		return pgTxBegin
-	case "start":
-		if len(words) > 1 && words[1] == "transaction" {
-			return pgTxBegin
-		}
-	case "commit", "end":
-		if len(words) > 1 && words[1] == "prepared" {
-			return pgTxNone
-		}
-		return pgTxCommit
-	case "rollback", "abort":
-		for _, w := range words[1:] {
-			if w == "to" || w == "prepared" {
-				return pgTxNone
-			}
-		}
-		return pgTxRollback
-	}
-	return pgTxNone
-}
-
-// pgStripComments removes leading -- and /* */ comments.
-func pgStripComments(q string) string {
-	for {
-		q = strings.TrimLeft(q, " \t\r\n")
-		switch {
-		case strings.HasPrefix(q, "--"):
-			i := strings.IndexByte(q, '\n')
-			if i < 0 {
-				return ""
-			}
-			q = q[i+1:]
-		case strings.HasPrefix(q, "/*"):
-			i := strings.Index(q, "*/")
-			if i < 0 {
-				return ""
-			}
-			q = q[i+2:]
-		default:
-			return q
-		}
-	}
-}
-
-// pgIsEmpty reports whether a statement holds nothing but white space,
-// comments and semicolons, which bfpg answers itself.
-func pgIsEmpty(q string) bool {
-	for {
-		q = strings.TrimLeft(pgStripComments(q), ";")
-		if q == "" {
-			return true
-		}
-		if q[0] != ' ' && q[0] != '\t' && q[0] != '\n' && q[0] != '\r' {
-			return false
-		}
-	}
 }

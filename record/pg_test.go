@@ -16,19 +16,43 @@ import (
 
 var pgUpdateGolden = flag.Bool("pg.update", false, "rewrite testdata/pg/*.golden.txt from the pg fixtures")
 
-// pgFixture loads a transcript captured from the real server by
-// integration/record/capture_pg_test.go.
-func pgFixture(t *testing.T, name string) *Transcript {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", "pg", name+".json"))
+// readFixture loads testdata/<dir>/<name>.json, a transcript captured
+// from a real server by integration/record (capture_pg_test.go and
+// capture_redis_test.go).
+func readFixture(tb testing.TB, dir, name string) *Transcript {
+	tb.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata", dir, name+".json"))
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
 	tr := new(Transcript)
 	if err := json.Unmarshal(b, tr); err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
 	return tr
+}
+
+// renderOwn renders a call with each field's own value.
+func renderOwn(c Call) (script, assert string) {
+	exprs := make([]string, len(c.Fields))
+	for i, f := range c.Fields {
+		exprs[i] = f.Go
+	}
+	return c.Render("bf", exprs)
+}
+
+// mustParse fails the test for each line that is not a Go expression;
+// empty lines (a call with no script or no assertion) are skipped.
+func mustParse(t *testing.T, lines ...string) {
+	t.Helper()
+	for _, l := range lines {
+		if l == "" {
+			continue
+		}
+		if _, err := parser.ParseExpr(l); err != nil {
+			t.Fatalf("rendered line does not parse: %v\n%s", err, l)
+		}
+	}
 }
 
 // pgCode renders code as the lines of a test, for goldens and checks.
@@ -51,7 +75,7 @@ func pgParses(t *testing.T, c *Code) {
 // transcript (SASL or password messages), split into their fields.
 func pgSecrets(t *testing.T, c *Conn) []string {
 	t.Helper()
-	s := newPGStream(c, true)
+	s := newStream(c, true)
 	msgs, err := pgSplit(s, 1, "sent")
 	if err != nil {
 		t.Fatal(err)
@@ -73,7 +97,7 @@ func pgSecrets(t *testing.T, c *Conn) []string {
 func TestPGFixturesEmit(t *testing.T) {
 	for _, name := range []string{"pgx", "pq"} {
 		t.Run(name, func(t *testing.T) {
-			tr := pgFixture(t, name)
+			tr := readFixture(t, "pg", name)
 			code, err := Emit("bf", tr, tr, nil)
 			if err != nil {
 				t.Fatal(err)
@@ -109,7 +133,7 @@ func TestPGFixturesEmit(t *testing.T) {
 
 func TestPGFixturesNeverEmitSecrets(t *testing.T) {
 	for _, name := range []string{"pgx", "pq"} {
-		tr := pgFixture(t, name)
+		tr := readFixture(t, "pg", name)
 		secrets := []string{"bigfoot-record-secret", "SCRAM-SHA-256"}
 		for i := range tr.Conns {
 			secrets = append(secrets, pgSecrets(t, &tr.Conns[i])...)
@@ -124,12 +148,10 @@ func TestPGFixturesNeverEmitSecrets(t *testing.T) {
 		var all []string
 		for _, c := range calls {
 			all = append(all, c.Setup...)
-			exprs := make([]string, len(c.Fields))
-			for i, f := range c.Fields {
+			for _, f := range c.Fields {
 				all = append(all, f.Name, f.Raw, f.Go)
-				exprs[i] = f.Go
 			}
-			s, a := c.Render("bf", exprs)
+			s, a := renderOwn(c)
 			all = append(all, s, a)
 		}
 		text := strings.Join(all, "\n")
@@ -142,7 +164,7 @@ func TestPGFixturesNeverEmitSecrets(t *testing.T) {
 }
 
 func TestPGFixtureTimeline(t *testing.T) {
-	tr := pgFixture(t, "pgx")
+	tr := readFixture(t, "pg", "pgx")
 	calls, err := Decode(tr, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -156,7 +178,7 @@ func TestPGFixtureTimeline(t *testing.T) {
 	// Each call's Seq is that of the chunk holding the message bfpg
 	// records it at: the StartupMessage, a Query, or a Bind.
 	seqs := map[int64]byte{}
-	s := newPGStream(c, true)
+	s := newStream(c, true)
 	msgs, err := pgSplit(s, 1, "sent")
 	if err != nil {
 		t.Fatal(err)
@@ -322,38 +344,6 @@ func TestPGSimpleQueryTextValues(t *testing.T) {
 	}
 	if len(asserts) != 2 || asserts[0] != `bfpg.For(bf).AssertConnect("app", "appdb")` || asserts[1] != `bfpg.For(bf).AssertQuery("SELECT * FROM t")` {
 		t.Errorf("assertions: %q", asserts)
-	}
-}
-
-func TestPGBinaryNumeric(t *testing.T) {
-	num := func(weight, sign, dscale int, digits ...int) []byte {
-		b := pgCat(pgI16(len(digits)), pgI16(weight), pgI16(sign), pgI16(dscale))
-		for _, d := range digits {
-			b = append(b, pgI16(d)...)
-		}
-		return b
-	}
-	for _, c := range []struct {
-		bin  []byte
-		want string
-	}{
-		{num(0, 0, 2, 12, 5000), "12.50"},
-		{num(-1, 0x4000, 2, 100), "-0.01"},
-		{num(1, 0, 0, 1, 2345), "12345"},
-		{num(2, 0, 0, 1), "100000000"},
-		{num(0, 0, 0), "0"},
-		{num(-1, 0, 6, 12), "0.001200"},
-		{num(-2, 0, 8, 12), "0.00000012"},
-		{num(0, 0xC000, 0), "NaN"},
-		{num(0, 0, 3, 7), "7.000"},
-	} {
-		got, ok := pgNumericText(c.bin)
-		if !ok || got != c.want {
-			t.Errorf("numeric % x = %q, %v; want %q", c.bin, got, ok, c.want)
-		}
-	}
-	if _, ok := pgNumericText([]byte{0, 1}); ok {
-		t.Error("a short numeric decoded")
 	}
 }
 
@@ -607,14 +597,7 @@ func pgFuzzConn(sent, received []byte, cut uint8, plain bool) *Conn {
 // panic, and what it decodes must render to Go that parses.
 func FuzzPGDecode(f *testing.F) {
 	for _, name := range []string{"pgx", "pq"} {
-		b, err := os.ReadFile(filepath.Join("testdata", "pg", name+".json"))
-		if err != nil {
-			f.Fatal(err)
-		}
-		tr := new(Transcript)
-		if err := json.Unmarshal(b, tr); err != nil {
-			f.Fatal(err)
-		}
+		tr := readFixture(f, "pg", name)
 		c := tr.Conns[len(tr.Conns)-1]
 		// Prefixes: whole conversations make minimizing each new input slow.
 		sent, received := c.Sent(), c.Received()
@@ -631,19 +614,8 @@ func FuzzPGDecode(f *testing.F) {
 			return
 		}
 		for _, call := range calls {
-			exprs := make([]string, len(call.Fields))
-			for i, fl := range call.Fields {
-				exprs[i] = fl.Go
-			}
-			s, a := call.Render("bf", exprs)
-			for _, line := range []string{s, a} {
-				if line == "" {
-					continue
-				}
-				if _, err := parser.ParseExpr(line); err != nil {
-					t.Fatalf("rendered line does not parse: %v\n%s", err, line)
-				}
-			}
+			s, a := renderOwn(call)
+			mustParse(t, s, a)
 		}
 	})
 }

@@ -237,7 +237,8 @@ func parseRedisCommand(b []byte, pos int) ([]string, int, error) {
 	return args, next, nil
 }
 
-// stream is one direction of a connection with the Seq of each byte's chunk.
+// stream is one direction of a connection with the Seq of each byte's
+// chunk; the Redis and Postgres decoders read their messages from it.
 type stream struct {
 	b      []byte
 	starts []int // offset where each chunk starts
@@ -550,17 +551,8 @@ func (d *redisConnDecoder) command(cmd redisCmd) error {
 		}
 	case isSub:
 		rc.subKind = strings.ToLower(name)
-		for range max(1, len(args)) {
-			r, err := d.reply()
-			if err != nil {
-				return err
-			}
-			if rc.reply == nil || r != nil && r.kind == '-' {
-				rc.reply = r
-			}
-			if r == nil || r.kind == '-' {
-				break
-			}
+		if err := d.subReplies(rc, max(1, len(args)), nil); err != nil {
+			return err
 		}
 		if rc.reply != nil && rc.reply.kind != '-' {
 			for _, a := range args {
@@ -703,7 +695,19 @@ func (d *redisConnDecoder) unsubscribe(rc *redisCall) error {
 			}
 		}
 	}
-	for i := range max(1, len(chans)) {
+	return d.subReplies(rc, max(1, len(chans)), func(i int) {
+		if i < len(chans) {
+			delete(d.subs, kind+"\x00"+chans[i])
+		}
+	})
+}
+
+// subReplies reads the n replies of a (un)subscribe, one per channel:
+// rc.reply keeps the first, or the first error reply. It stops at an
+// error reply or the end of the recording, and calls ok (when not nil)
+// with the index of each reply that is no error.
+func (d *redisConnDecoder) subReplies(rc *redisCall, n int, ok func(i int)) error {
+	for i := range n {
 		r, err := d.reply()
 		if err != nil {
 			return err
@@ -714,8 +718,8 @@ func (d *redisConnDecoder) unsubscribe(rc *redisCall) error {
 		if r == nil || r.kind == '-' {
 			break
 		}
-		if i < len(chans) {
-			delete(d.subs, kind+"\x00"+chans[i])
+		if ok != nil {
+			ok(i)
 		}
 	}
 	return nil

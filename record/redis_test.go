@@ -1,12 +1,9 @@
 package record
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"go/parser"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -18,24 +15,11 @@ import (
 // emitted from them passes under bigfoot test, and fails when the code
 // changes.
 
-func redisFixture(t *testing.T, name string) *Transcript {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", "redis", name+".json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	tr := new(Transcript)
-	if err := json.Unmarshal(b, tr); err != nil {
-		t.Fatal(err)
-	}
-	return tr
-}
-
 // redisEmit emits a fixture's two runs with verifier v and returns the
 // code as lines: setup, script, assertions.
 func redisEmit(t *testing.T, name, v string, opts *Options) *Code {
 	t.Helper()
-	code, err := Emit(v, redisFixture(t, name+".a"), redisFixture(t, name+".b"), opts)
+	code, err := Emit(v, readFixture(t, "redis", name+".a"), readFixture(t, "redis", name+".b"), opts)
 	if err != nil {
 		t.Fatalf("Emit(%s): %v", name, err)
 	}
@@ -114,7 +98,7 @@ func TestRedisFixturePipeline(t *testing.T) {
 	})
 	// One Write carried the whole pipeline: the calls share its Seq and
 	// keep the order they were sent in.
-	calls, err := Decode(redisFixture(t, "pipeline.a"), nil)
+	calls, err := Decode(readFixture(t, "redis", "pipeline.a"), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -136,7 +120,7 @@ func redisSeqs(calls []Call) []int64 {
 // password is nowhere in the calls.
 func TestRedisFixtureACLNeverEmitsAUTH(t *testing.T) {
 	const password = "bf-redis-acl-secret-7731"
-	a := redisFixture(t, "acl.a")
+	a := readFixture(t, "redis", "acl.a")
 	if !strings.Contains(string(a.Conns[0].Sent()), password) {
 		t.Fatal("the fixture no longer authenticates with the password")
 	}
@@ -166,19 +150,17 @@ func TestRedisFixtureACLNeverEmitsAUTH(t *testing.T) {
 func redisNoSecret(t *testing.T, calls []Call, secret string) {
 	t.Helper()
 	for _, c := range calls {
-		exprs := make([]string, len(c.Fields))
-		for i, f := range c.Fields {
+		for _, f := range c.Fields {
 			if strings.Contains(f.Raw, secret) || strings.Contains(f.Go, secret) {
 				t.Errorf("field %s holds the secret: %+v", f.Name, f)
 			}
-			exprs[i] = f.Go
 		}
 		for _, s := range c.Setup {
 			if strings.Contains(s, secret) {
 				t.Errorf("setup holds the secret: %s", s)
 			}
 		}
-		script, assert := c.Render("bf", exprs)
+		script, assert := renderOwn(c)
 		if strings.Contains(script+assert, secret) {
 			t.Errorf("rendered code holds the secret:\n%s\n%s", script, assert)
 		}
@@ -569,14 +551,7 @@ func TestRedisRegistered(t *testing.T) {
 // renders parses as Go.
 func FuzzRedisDecode(f *testing.F) {
 	for _, name := range []string{"basic.a", "tx.a", "pubsub.a", "pipeline.a", "acl.a", "resp2.a"} {
-		b, err := os.ReadFile(filepath.Join("testdata", "redis", name+".json"))
-		if err != nil {
-			f.Fatal(err)
-		}
-		var tr Transcript
-		if err := json.Unmarshal(b, &tr); err != nil {
-			f.Fatal(err)
-		}
+		tr := readFixture(f, "redis", name)
 		for _, c := range tr.Conns {
 			f.Add(c.Sent(), c.Received(), uint8(7))
 		}
@@ -598,19 +573,8 @@ func FuzzRedisDecode(f *testing.F) {
 			return
 		}
 		for _, call := range calls {
-			exprs := make([]string, len(call.Fields))
-			for i, fl := range call.Fields {
-				exprs[i] = fl.Go
-			}
-			s, a := call.Render("bf", exprs)
-			for _, l := range []string{s, a} {
-				if l == "" {
-					continue
-				}
-				if _, err := parser.ParseExpr(l); err != nil {
-					t.Fatalf("rendered line does not parse: %s: %v", l, err)
-				}
-			}
+			s, a := renderOwn(call)
+			mustParse(t, s, a)
 		}
 	})
 }

@@ -15,17 +15,13 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"net"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -35,130 +31,8 @@ import (
 	"github.com/lib/pq"
 )
 
-var pgUpdate = flag.Bool("update", false, "write the Postgres fixtures from the real server")
-
 // pgFixtureDir holds the transcripts that record's unit tests decode.
 const pgFixtureDir = "../../record/testdata/pg"
-
-// pgDSN returns the real server's DSN, or skips (fails when the services
-// are required) with how to start it.
-func pgDSN(t *testing.T) string {
-	t.Helper()
-	dsn := os.Getenv("BIGFOOT_PG_DSN")
-	if dsn == "" {
-		if os.Getenv("BIGFOOT_SERVICES") == "required" {
-			t.Fatal("BIGFOOT_PG_DSN is not set but BIGFOOT_SERVICES=required: start the servers with `source .ci/services.sh start`")
-		}
-		t.Skip("no PostgreSQL: BIGFOOT_PG_DSN is unset; start one with `source .ci/services.sh start` in the repository's root")
-	}
-	return dsn
-}
-
-// pgCapture records every connection it dials into a transcript, as the
-// recorder of `bigfoot record` does.
-type pgCapture struct {
-	seq atomic.Int64
-	mu  sync.Mutex // guards t, and orders each chunk's Seq with its append
-	t   record.Transcript
-}
-
-func (c *pgCapture) DialContext(ctx context.Context, network, address string) (net.Conn, error) {
-	d := net.Dialer{Timeout: 10 * time.Second}
-	conn, err := d.DialContext(ctx, network, address)
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	rc := record.Conn{Seq: c.seq.Add(1), Network: network, Address: address}
-	if err != nil {
-		rc.Err = err.Error()
-	}
-	c.t.Conns = append(c.t.Conns, rc)
-	if err != nil {
-		return nil, err
-	}
-	return &pgCaptureConn{Conn: conn, c: c, idx: len(c.t.Conns) - 1}, nil
-}
-
-// Dial and DialTimeout make the capture a pq.Dialer.
-func (c *pgCapture) Dial(network, address string) (net.Conn, error) {
-	return c.DialTimeout(network, address, 10*time.Second)
-}
-
-func (c *pgCapture) DialTimeout(network, address string, d time.Duration) (net.Conn, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), d)
-	defer cancel()
-	return c.DialContext(ctx, network, address)
-}
-
-// pgPlainRequests are the requests for an encrypted session that the
-// recorder answers 'N' itself.
-var pgPlainRequests = [][]byte{
-	{0, 0, 0, 8, 0x04, 0xd2, 0x16, 0x2f}, // SSLRequest
-	{0, 0, 0, 8, 0x04, 0xd2, 0x16, 0x30}, // GSSENCRequest
-}
-
-type pgCaptureConn struct {
-	net.Conn
-	c       *pgCapture
-	idx     int
-	wrote   atomic.Bool // the first Write was seen
-	pending atomic.Bool // an 'N' is owed to the next Read
-	closed  atomic.Bool
-}
-
-func (w *pgCaptureConn) Write(p []byte) (int, error) {
-	if !w.wrote.Swap(true) {
-		for _, req := range pgPlainRequests {
-			if bytes.Equal(p, req) {
-				w.c.mu.Lock()
-				w.c.t.Conns[w.idx].PlainForTLS = true
-				w.c.mu.Unlock()
-				w.pending.Store(true)
-				return len(p), nil
-			}
-		}
-	}
-	n, err := w.Conn.Write(p)
-	w.chunk(true, p[:n], 0, err)
-	return n, err
-}
-
-func (w *pgCaptureConn) Read(p []byte) (int, error) {
-	if len(p) > 0 && w.pending.CompareAndSwap(true, false) {
-		p[0] = 'N'
-		return 1, nil
-	}
-	n, err := w.Conn.Read(p)
-	var ne net.Error
-	if n > 0 || err != nil && !(errors.As(err, &ne) && ne.Timeout()) {
-		w.chunk(false, p[:n], len(p), err)
-	}
-	return n, err
-}
-
-func (w *pgCaptureConn) chunk(send bool, data []byte, size int, err error) {
-	if len(data) == 0 && err == nil {
-		return
-	}
-	ch := record.Chunk{Send: send, Size: size, Data: bytes.Clone(data)}
-	if err != nil && !w.closed.Load() {
-		ch.Err = err.Error()
-	}
-	w.c.mu.Lock()
-	defer w.c.mu.Unlock()
-	ch.Seq = w.c.seq.Add(1)
-	w.c.t.Conns[w.idx].Chunks = append(w.c.t.Conns[w.idx].Chunks, ch)
-}
-
-func (w *pgCaptureConn) Close() error {
-	err := w.Conn.Close()
-	if !w.closed.Swap(true) {
-		w.c.mu.Lock()
-		rc := &w.c.t.Conns[w.idx]
-		rc.Closed, rc.ClosedSeq = true, w.c.seq.Add(1)
-		w.c.mu.Unlock()
-	}
-	return err
-}
 
 // pgDialFunc is how a scenario dials: nil for the client's own dialer.
 type pgDialFunc = func(ctx context.Context, network, address string) (net.Conn, error)
@@ -411,11 +285,10 @@ func scenarioPQ(ctx context.Context, dsn string, dialer pq.Dialer, lookupID int)
 // pgCaptured runs one scenario against the real server through a capture.
 func pgCaptured(t *testing.T, name string) (*record.Transcript, string) {
 	t.Helper()
-	dsn := pgDSN(t)
+	dsn := service(t, "BIGFOOT_PG_DSN")
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	c := &pgCapture{}
-	c.t.Test = "TestRecorded" + strings.ToUpper(name)
+	c := newCapture("TestRecorded" + strings.ToUpper(name))
 	c.t.Dir = "."
 	var out string
 	var err error
@@ -433,10 +306,7 @@ func pgCaptured(t *testing.T, name string) (*record.Transcript, string) {
 	if err != nil {
 		t.Fatalf("%s scenario against the real server: %v", name, err)
 	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	tr := c.t
-	return &tr, out
+	return c.transcript(t), out
 }
 
 var pgTempSchema = regexp.MustCompile(`pg_temp_[0-9]+`)
@@ -469,22 +339,9 @@ func TestCapturePG(t *testing.T) {
 			tr, out := pgCaptured(t, name)
 			fixture := filepath.Join(pgFixtureDir, name+".json")
 			outFile := filepath.Join("testdata", "pg", name+".out")
-			if *pgUpdate {
-				b, err := json.MarshalIndent(tr, "", " ")
-				if err != nil {
-					t.Fatal(err)
-				}
-				for _, f := range []struct {
-					path string
-					data []byte
-				}{{fixture, append(b, '\n')}, {outFile, []byte(out)}} {
-					if err := os.MkdirAll(filepath.Dir(f.path), 0o755); err != nil {
-						t.Fatal(err)
-					}
-					if err := os.WriteFile(f.path, f.data, 0o644); err != nil {
-						t.Fatal(err)
-					}
-				}
+			if *update {
+				writeTranscript(t, fixture, tr, " ")
+				writeFixture(t, outFile, []byte(out))
 				return
 			}
 			want, err := os.ReadFile(outFile)
@@ -494,21 +351,14 @@ func TestCapturePG(t *testing.T) {
 			if out != string(want) {
 				t.Errorf("the %s scenario printed\n%s\nthe committed capture printed\n%s", name, out, want)
 			}
-			b, err := os.ReadFile(fixture)
-			if err != nil {
-				t.Fatal(err)
-			}
-			old := new(record.Transcript)
-			if err := json.Unmarshal(b, old); err != nil {
-				t.Fatal(err)
-			}
+			old := readTranscript(t, fixture, "TestCapturePG")
 			got, committed := pgRendered(t, tr), pgRendered(t, old)
 			if strings.Join(got, "\n") != strings.Join(committed, "\n") {
 				t.Errorf("the real server's traffic decodes to\n%s\nthe committed fixture to\n%s\n(rerun with -update if the change is meant)",
 					strings.Join(got, "\n"), strings.Join(committed, "\n"))
 			}
-			if bytes.Contains(b, []byte("bigfoot-record-secret")) {
-				t.Errorf("the fixture %s holds the password in the clear", fixture)
+			if b, err := os.ReadFile(fixture); err != nil || bytes.Contains(b, []byte("bigfoot-record-secret")) {
+				t.Errorf("the fixture %s holds the password in the clear (or is unreadable: %v)", fixture, err)
 			}
 		})
 	}

@@ -13,38 +13,19 @@ package record
 // scenarios print the same results.
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"net"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/bigfoot-go/bigfoot/record"
 	"github.com/redis/go-redis/v9"
 )
-
-// redisUpdate reports whether -update was given. The flag is the
-// package's (capture_pg_test.go defines it); it is defined here only if
-// it is not, so that each capture file stands on its own.
-func redisUpdate() bool {
-	f := flag.Lookup("update")
-	return f != nil && f.Value.String() == "true"
-}
-
-func init() {
-	if flag.Lookup("update") == nil {
-		flag.Bool("update", false, "write the fixtures from the real servers")
-	}
-}
 
 const (
 	// redisFixtureDir holds the transcripts that record's unit tests decode.
@@ -56,125 +37,10 @@ const (
 	redisACLPass = "bf-redis-acl-secret-7731"
 )
 
-// redisAddr returns the real server's address, or skips (fails when the
-// services are required) with how to start it.
-func redisAddr(t *testing.T) string {
-	t.Helper()
-	addr := os.Getenv("BIGFOOT_REDIS_ADDR")
-	if addr == "" {
-		if os.Getenv("BIGFOOT_SERVICES") == "required" {
-			t.Fatal("BIGFOOT_REDIS_ADDR is not set but BIGFOOT_SERVICES=required: start the servers with `source .ci/services.sh start`")
-		}
-		t.Skip("no Redis: BIGFOOT_REDIS_ADDR is unset; start one with `source .ci/services.sh start` in the repository's root")
-	}
-	return addr
-}
-
 // redisDialer is the dialer the scenarios give go-redis: the capture's
 // while capturing; nil (net's own dial, which the overlay intercepts) in
 // the emitted tests, which declare it too.
 var redisDialer func(ctx context.Context, network, addr string) (net.Conn, error)
-
-// redisCapture records every connection it dials into a transcript, as
-// the recorder of `bigfoot record` does (guard/record.go).
-type redisCapture struct {
-	seq atomic.Int64
-	mu  sync.Mutex // guards t, and orders each chunk's Seq with its append
-	t   record.Transcript
-}
-
-func (c *redisCapture) DialContext(ctx context.Context, network, address string) (net.Conn, error) {
-	d := net.Dialer{Timeout: 10 * time.Second}
-	conn, err := d.DialContext(ctx, network, address)
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	rc := record.Conn{Seq: c.seq.Add(1), Network: network, Address: address}
-	if err != nil {
-		rc.Err = err.Error()
-	}
-	c.t.Conns = append(c.t.Conns, rc)
-	if err != nil {
-		return nil, err
-	}
-	return &redisCaptureConn{Conn: conn, c: c, idx: len(c.t.Conns) - 1}, nil
-}
-
-// redisCaptureConn is a real connection whose reads and writes go to the
-// transcript. A Postgres SSLRequest or GSSENCRequest as the first write is
-// answered 'N' here, as the recorder does (no Redis client sends one, but
-// the wrapper is the recorder's).
-type redisCaptureConn struct {
-	net.Conn
-	c   *redisCapture
-	idx int
-
-	first   atomic.Bool  // the first write was seen
-	pending atomic.Int32 // an 'N' owed to the next read
-	closed  atomic.Bool
-}
-
-var redisPlainRequests = [][]byte{
-	{0, 0, 0, 8, 0x04, 0xd2, 0x16, 0x2f},
-	{0, 0, 0, 8, 0x04, 0xd2, 0x16, 0x30},
-}
-
-func (w *redisCaptureConn) Write(p []byte) (int, error) {
-	if !w.first.Swap(true) {
-		for _, req := range redisPlainRequests {
-			if bytes.Equal(p, req) {
-				w.c.mu.Lock()
-				w.c.t.Conns[w.idx].PlainForTLS = true
-				w.c.mu.Unlock()
-				w.pending.Store(1)
-				return len(p), nil
-			}
-		}
-	}
-	n, err := w.Conn.Write(p)
-	w.chunk(true, p[:n], 0, err)
-	return n, err
-}
-
-func (w *redisCaptureConn) Read(p []byte) (int, error) {
-	if len(p) > 0 && w.pending.CompareAndSwap(1, 0) {
-		p[0] = 'N'
-		return 1, nil
-	}
-	n, err := w.Conn.Read(p)
-	var ne net.Error
-	if n > 0 || err != nil && !(errors.As(err, &ne) && ne.Timeout()) {
-		w.chunk(false, p[:n], len(p), err)
-	}
-	if n > 0 {
-		w.first.Store(true)
-	}
-	return n, err
-}
-
-func (w *redisCaptureConn) chunk(send bool, data []byte, size int, err error) {
-	if len(data) == 0 && err == nil {
-		return
-	}
-	ch := record.Chunk{Send: send, Size: size, Data: bytes.Clone(data)}
-	if err != nil && !w.closed.Load() {
-		ch.Err = err.Error()
-	}
-	w.c.mu.Lock()
-	defer w.c.mu.Unlock()
-	ch.Seq = w.c.seq.Add(1)
-	w.c.t.Conns[w.idx].Chunks = append(w.c.t.Conns[w.idx].Chunks, ch)
-}
-
-func (w *redisCaptureConn) Close() error {
-	err := w.Conn.Close()
-	if !w.closed.Swap(true) {
-		w.c.mu.Lock()
-		rc := &w.c.t.Conns[w.idx]
-		rc.Closed, rc.ClosedSeq = true, w.c.seq.Add(1)
-		w.c.mu.Unlock()
-	}
-	return err
-}
 
 // The scenarios: the code under test. Each makes its own client over
 // redisDialer and returns what it got, one line per call. The emit test
@@ -353,22 +219,11 @@ func redisCaptureRun(t *testing.T, addr, name string, run func(context.Context, 
 			admin.Del(ctx, keys...)
 		}
 	}
-	capture := &redisCapture{}
-	capture.t.Test = "TestRedis_" + name
-	redisDialer = capture.DialContext
+	c := newCapture("TestRedis_" + name)
+	redisDialer = c.DialContext
 	defer func() { redisDialer = nil }()
 	out := run(ctx, addr)
-	capture.mu.Lock()
-	defer capture.mu.Unlock()
-	b, err := json.Marshal(&capture.t)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var tr record.Transcript
-	if err := json.Unmarshal(b, &tr); err != nil {
-		t.Fatal(err)
-	}
-	return &tr, out
+	return c.transcript(t), out
 }
 
 // redisWithACLUser creates the password user for the ACL scenario and
@@ -390,30 +245,6 @@ func redisWithACLUser(t *testing.T, addr string) {
 	})
 }
 
-func writeRedisJSON(t *testing.T, path string, tr *record.Transcript) {
-	t.Helper()
-	b, err := json.MarshalIndent(tr, "", "\t")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(path, append(b, '\n'), 0o644); err != nil {
-		t.Fatal(err)
-	}
-}
-
-func readRedisJSON(t *testing.T, path string) *record.Transcript {
-	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (capture the fixtures with `go test -run TestCaptureRedis -update .`)", err)
-	}
-	tr := new(record.Transcript)
-	if err := json.Unmarshal(b, tr); err != nil {
-		t.Fatal(err)
-	}
-	return tr
-}
-
 // redisCode is the code record emits from two runs, as one text.
 func redisCode(t *testing.T, a, b *record.Transcript) string {
 	t.Helper()
@@ -425,7 +256,7 @@ func redisCode(t *testing.T, a, b *record.Transcript) string {
 }
 
 func TestCaptureRedis(t *testing.T) {
-	addr := redisAddr(t)
+	addr := service(t, "BIGFOOT_REDIS_ADDR")
 	redisWithACLUser(t, addr)
 	for _, sc := range redisScenarios {
 		t.Run(sc.name, func(t *testing.T) {
@@ -433,24 +264,16 @@ func TestCaptureRedis(t *testing.T) {
 			pathA := filepath.Join(redisFixtureDir, sc.name+".a.json")
 			pathB := filepath.Join(redisFixtureDir, sc.name+".b.json")
 			a, outA := redisCaptureRun(t, addr, sc.name, sc.run)
-			if redisUpdate() {
+			if *update {
 				b, outB := redisCaptureRun(t, addr, sc.name, sc.run)
 				if outA != outB {
 					t.Fatalf("the two runs printed differently:\n%s\n%s", outA, outB)
 				}
-				if err := os.MkdirAll(redisFixtureDir, 0o755); err != nil {
-					t.Fatal(err)
-				}
-				if err := os.MkdirAll(filepath.Dir(outPath), 0o755); err != nil {
-					t.Fatal(err)
-				}
-				writeRedisJSON(t, pathA, a)
-				writeRedisJSON(t, pathB, b)
-				if err := os.WriteFile(outPath, []byte(outA), 0o644); err != nil {
-					t.Fatal(err)
-				}
+				writeTranscript(t, pathA, a, "\t")
+				writeTranscript(t, pathB, b, "\t")
+				writeFixture(t, outPath, []byte(outA))
 			}
-			fa, fb := readRedisJSON(t, pathA), readRedisJSON(t, pathB)
+			fa, fb := readTranscript(t, pathA, "TestCaptureRedis"), readTranscript(t, pathB, "TestCaptureRedis")
 			want, err := os.ReadFile(outPath)
 			if err != nil {
 				t.Fatal(err)

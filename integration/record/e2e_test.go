@@ -1,11 +1,10 @@
-package record_test
+package record
 
 import (
 	"context"
 	"go/parser"
 	"go/token"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -32,76 +31,24 @@ func service(t *testing.T, env string) string {
 }
 
 // e2eModule copies testdata/e2e into a new module that uses this checkout
-// of bigfoot and its plugins, with this module's go.sum.
+// of bigfoot and its plugins.
 func e2eModule(t *testing.T) string {
 	t.Helper()
-	repo, err := filepath.Abs("../..")
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := t.TempDir()
-	gomod := `module example.com/e2e
-
-go 1.26.0
-
-require (
-	github.com/bigfoot-go/bigfoot v0.0.0
-	github.com/bigfoot-go/bigfoot/bfpg v0.0.0
-	github.com/bigfoot-go/bigfoot/bfredis v0.0.0
-	github.com/jackc/pgx/v5 v5.7.6
-	github.com/redis/go-redis/v9 v9.23.0
-)
-
-replace (
-	github.com/bigfoot-go/bigfoot => ` + repo + `
-	github.com/bigfoot-go/bigfoot/bfpg => ` + repo + `/bfpg
-	github.com/bigfoot-go/bigfoot/bfredis => ` + repo + `/bfredis
-)
-`
-	write(t, filepath.Join(dir, "go.mod"), gomod)
-	sum, err := os.ReadFile("go.sum")
-	if err != nil {
-		t.Fatal(err)
-	}
-	write(t, filepath.Join(dir, "go.sum"), string(sum))
+	files := map[string]string{}
 	for _, name := range []string{"app.go", "app_test.go"} {
 		src, err := os.ReadFile(filepath.Join("testdata/e2e", name+".txt"))
 		if err != nil {
 			t.Fatal(err)
 		}
-		write(t, filepath.Join(dir, name), string(src))
+		files[name] = string(src)
 	}
+	dir := newModule(t, "example.com/e2e", []string{"bfpg", "bfredis"},
+		[]string{"github.com/jackc/pgx/v5 v5.7.6", "github.com/redis/go-redis/v9 v9.23.0"}, files)
 	// The module's requirements as go would tidy them, offline.
-	if out, err := goIn(dir, nil, "mod", "tidy"); err != nil {
+	if out, err := goIn(t, dir, nil, "mod", "tidy"); err != nil {
 		t.Fatalf("go mod tidy: %v\n%s", err, out)
 	}
 	return dir
-}
-
-func write(t *testing.T, path, s string) {
-	t.Helper()
-	if err := os.WriteFile(path, []byte(s), 0o644); err != nil {
-		t.Fatal(err)
-	}
-}
-
-// goIn runs the go command in dir with env added.
-func goIn(dir string, env []string, args ...string) (string, error) {
-	cmd := exec.Command("go", args...)
-	cmd.Dir = dir
-	cmd.Env = append(append(os.Environ(), "GOFLAGS=-mod=mod"), env...)
-	out, err := cmd.CombinedOutput()
-	return string(out), err
-}
-
-// bigfoot runs this checkout's bigfoot command in dir.
-func bigfoot(t *testing.T, dir string, env []string, args ...string) (string, error) {
-	t.Helper()
-	tool, err := filepath.Abs("../../cmd/bigfoot")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return goIn(dir, env, append([]string{"run", tool}, args...)...)
 }
 
 // TestRecordRedisAndPostgres records a go-redis client against a real
@@ -190,7 +137,7 @@ func TestRecordRedisAndPostgres(t *testing.T) {
 	// A changed call fails with the plugins' messages.
 	changed := strings.Replace(text, `Remember(context.Background(), "user:1", "ada")`, `Remember(context.Background(), "user:2", "ada")`, 1)
 	changed = strings.Replace(changed, `Touch(context.Background(), 1)`, `Touch(context.Background(), 2)`, 1)
-	write(t, filepath.Join(dir, "app_test.go"), changed)
+	writeFixture(t, filepath.Join(dir, "app_test.go"), []byte(changed))
 	out, err = bigfoot(t, dir, env, "test", "-isolate", "-count=1", "./...")
 	if err == nil {
 		t.Fatalf("the changed calls pass:\n%s", out)

@@ -12,7 +12,6 @@ package record
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"go/ast"
 	"go/format"
@@ -20,12 +19,10 @@ import (
 	"go/printer"
 	"go/token"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/bigfoot-go/bigfoot/record"
 )
@@ -134,42 +131,10 @@ func pgEmitTest(t *testing.T, name string, lookupID int) string {
 // bigfoot test, and returns its output and whether it passed.
 func pgRunEmitted(t *testing.T, src string) (string, bool) {
 	t.Helper()
-	root, err := filepath.Abs("../..")
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := t.TempDir()
-	mod := "module emitted\n\ngo 1.25.0\n\nrequire (\n" +
-		"\tgithub.com/bigfoot-go/bigfoot v0.0.0\n\tgithub.com/bigfoot-go/bigfoot/bfpg v0.0.0\n" +
-		"\tgithub.com/jackc/pgx/v5 v5.7.6\n\tgithub.com/lib/pq v1.12.3\n)\n\n" +
-		"replace github.com/bigfoot-go/bigfoot => " + root + "\n\n" +
-		"replace github.com/bigfoot-go/bigfoot/bfpg => " + filepath.Join(root, "bfpg") + "\n"
-	var sum []byte
-	for _, f := range []string{"go.sum", filepath.Join(root, "bfpg", "go.sum")} {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		sum = append(sum, b...)
-	}
-	for name, data := range map[string][]byte{"go.mod": []byte(mod), "go.sum": sum, "emitted_test.go": []byte(src)} {
-		if err := os.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, "go", "run", "github.com/bigfoot-go/bigfoot/cmd/bigfoot", "test", "-count=1", "-v", ".")
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "GOFLAGS=-mod=mod -buildvcs=false", "BIGFOOT_PG_DSN=")
-	out, err := cmd.CombinedOutput()
-	if ctx.Err() != nil {
-		t.Fatalf("bigfoot test did not end in 8 minutes:\n%s", out)
-	}
-	if _, ok := err.(*exec.ExitError); err != nil && !ok {
-		t.Fatalf("bigfoot test: %v\n%s", err, out)
-	}
-	return string(out), err == nil
+	dir := newModule(t, "emitted", []string{"bfpg"}, []string{"github.com/jackc/pgx/v5 v5.7.6", "github.com/lib/pq v1.12.3"},
+		map[string]string{"emitted_test.go": src})
+	out, err := bigfoot(t, dir, []string{"GOFLAGS=-mod=mod -buildvcs=false", "BIGFOOT_PG_DSN="}, "test", "-count=1", "-v", ".")
+	return out, err == nil
 }
 
 // pgNoSecrets fails when src holds the password or any authentication

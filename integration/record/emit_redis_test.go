@@ -11,20 +11,17 @@ package record
 
 import (
 	"bytes"
-	"context"
 	"go/ast"
 	"go/format"
 	"go/parser"
 	"go/printer"
 	"go/token"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	_ "github.com/bigfoot-go/bigfoot/bfredis" // the emitted tests' plugin: required here so that `go mod download` fetches what they need
 	"github.com/bigfoot-go/bigfoot/record"
@@ -93,8 +90,8 @@ func redisScenarioSource(t *testing.T, names ...string) string {
 // it got from the real server.
 func redisEmittedTest(t *testing.T, name, fn string, imports map[string]bool) string {
 	t.Helper()
-	a := readRedisJSON(t, filepath.Join(redisFixtureDir, name+".a.json"))
-	b := readRedisJSON(t, filepath.Join(redisFixtureDir, name+".b.json"))
+	a := readTranscript(t, filepath.Join(redisFixtureDir, name+".a.json"), "TestCaptureRedis")
+	b := readTranscript(t, filepath.Join(redisFixtureDir, name+".b.json"), "TestCaptureRedis")
 	code, err := record.Emit("bf", a, b, nil)
 	if err != nil {
 		t.Fatalf("%s: Emit: %v", name, err)
@@ -121,10 +118,10 @@ func redisEmittedTest(t *testing.T, name, fn string, imports map[string]bool) st
 	return s.String()
 }
 
-// writeRedisEmittedModule writes the emitted tests of every scenario,
-// and the code under test, into a module in dir; change rewrites the code
-// under test (nil for none).
-func writeRedisEmittedModule(t *testing.T, dir string, change func(string) string) {
+// redisEmittedModule writes the emitted tests of every scenario, and the
+// code under test, into a module of their own, and returns its
+// directory; change rewrites the code under test (nil for none).
+func redisEmittedModule(t *testing.T, change func(string) string) string {
 	t.Helper()
 	imports := map[string]bool{"context": true, "testing": true, "time": true, "github.com/bigfoot-go/bigfoot": true}
 	var tests strings.Builder
@@ -152,58 +149,19 @@ func writeRedisEmittedModule(t *testing.T, dir string, change func(string) strin
 	if err != nil {
 		t.Fatalf("the code under test does not parse: %v\n%s", err, code)
 	}
-	wd, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	root := filepath.Clean(filepath.Join(wd, "..", ".."))
-	gomod := "module example.com/emitted\n\ngo 1.26.0\n\n" +
-		"require (\n\tgithub.com/bigfoot-go/bigfoot v0.0.0\n\tgithub.com/bigfoot-go/bigfoot/bfredis v0.0.0\n\tgithub.com/redis/go-redis/v9 v9.23.0\n)\n\n" +
-		"replace (\n\tgithub.com/bigfoot-go/bigfoot => " + root + "\n\tgithub.com/bigfoot-go/bigfoot/bfredis => " + filepath.Join(root, "bfredis") + "\n)\n"
-	sum, err := os.ReadFile("go.sum")
-	if err != nil {
-		t.Fatal(err)
-	}
-	bfsum, err := os.ReadFile(filepath.Join(root, "bfredis", "go.sum"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for name, data := range map[string][]byte{
-		"go.mod":          []byte(gomod),
-		"go.sum":          append(sum, bfsum...),
-		"emitted_test.go": formatted,
-		"code_test.go":    codeFormatted,
-	} {
-		if err := os.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	return newModule(t, "example.com/emitted", []string{"bfredis"}, []string{"github.com/redis/go-redis/v9 v9.23.0"},
+		map[string]string{"emitted_test.go": string(formatted), "code_test.go": string(codeFormatted)})
 }
 
 // runBigfootTest runs `bigfoot test` in dir, offline: the module proxy is
 // off, so everything comes from the module cache.
 func runBigfootTest(t *testing.T, dir string) (string, error) {
 	t.Helper()
-	wd, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	root := filepath.Clean(filepath.Join(wd, "..", ".."))
-	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, "go", "run", filepath.Join(root, "cmd", "bigfoot"), "test", "-count=1", "-v", ".")
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "GOPROXY=off", "GOFLAGS=-mod=mod", "BIGFOOT_REDIS_ADDR=", "GOWORK=off")
-	out, err := cmd.CombinedOutput()
-	if ctx.Err() != nil {
-		t.Fatalf("bigfoot test did not end within its bound:\n%s", out)
-	}
-	return string(out), err
+	return bigfoot(t, dir, []string{"GOPROXY=off", "BIGFOOT_REDIS_ADDR=", "GOWORK=off"}, "test", "-count=1", "-v", ".")
 }
 
 func TestEmittedRedisPassesOffline(t *testing.T) {
-	dir := t.TempDir()
-	writeRedisEmittedModule(t, dir, nil)
+	dir := redisEmittedModule(t, nil)
 	out, err := runBigfootTest(t, dir)
 	if err != nil {
 		t.Fatalf("the emitted test failed: %v\n%s", err, out)
@@ -225,8 +183,7 @@ func TestEmittedRedisPassesOffline(t *testing.T) {
 }
 
 func TestEmittedRedisFailsOnAChangedArgument(t *testing.T) {
-	dir := t.TempDir()
-	writeRedisEmittedModule(t, dir, func(src string) string {
+	dir := redisEmittedModule(t, func(src string) string {
 		const from = `c.Set(ctx, "bf:rec:k", "v1", time.Minute)`
 		if !strings.Contains(src, from) {
 			t.Fatalf("the basic scenario no longer has %s", from)
