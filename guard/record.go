@@ -287,6 +287,7 @@ func recordRoundTrip(v *core.Verifier, t *http.Transport, req *http.Request) (*h
 	if err != nil {
 		ex.Err = err.Error()
 	}
+	ex.EndSeq = r.next()
 	r.mu.Lock()
 	r.t.HTTP = append(r.t.HTTP, ex)
 	r.mu.Unlock()

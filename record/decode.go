@@ -20,6 +20,10 @@ type Call struct {
 	// calls are written once, in the order first seen. The identifier bf
 	// in them is replaced by the verifier's name.
 	Setup []string
+	// Concurrent marks a call made while another was in flight: the
+	// code makes its calls from goroutines whose order is not fixed, so
+	// the assertions go in an InAnyOrder block.
+	Concurrent bool
 	// Once, when set, keeps only the first call (by Seq) of the
 	// transcript with the same key: for what a plugin records once per
 	// verifier however many connections make it (a Redis login per

@@ -45,6 +45,9 @@ func Emit(bf string, a, b *Transcript, opts *Options) (*Code, error) {
 		return nil, &DiffError{Test: a.Test, Reason: fmt.Sprintf("%d calls in the first, %d in the second%s", len(ca), len(cb), firstDifference(ca, cb))}
 	}
 	cb, anyOrder := pair(ca, cb)
+	for i := range ca {
+		anyOrder = anyOrder || ca[i].Concurrent
+	}
 	code := &Code{}
 	seenSetup := map[string]bool{}
 	imports := map[string]bool{}
@@ -114,9 +117,16 @@ func Emit(bf string, a, b *Transcript, opts *Options) (*Code, error) {
 			code.Assert = append(code.Assert, assert)
 		}
 	}
+	if anyOrder && len(chains) == 0 {
+		// In no fixed order, the lines are written in one that does not
+		// depend on the run, so that recording again writes the same test.
+		sort.Strings(code.Script)
+		sort.Strings(code.Assert)
+	}
 	if anyOrder && len(code.Assert) > 1 {
-		// The two runs made the same calls in different orders: the code
-		// makes them from goroutines whose order is not fixed.
+		// The two runs made the same calls in different orders, or made
+		// them concurrently: the code makes them from goroutines whose
+		// order is not fixed.
 		code.Assert = []string{bf + ".InAnyOrder(func() {\n" + strings.Join(code.Assert, "\n") + "\n})"}
 	}
 	all := strings.Join(code.Setup, "\n") + strings.Join(code.Script, "\n") + strings.Join(code.Assert, "\n")

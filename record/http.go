@@ -48,7 +48,14 @@ func decodeHTTP(exs []Exchange, opts *Options) []Call {
 			body.Raw, body.Secret = redacted, true
 		}
 		fields = append(fields, body)
-		calls = append(calls, Call{Seq: ex.Seq, Plugin: "http", Imports: imports, Fields: fields,
+		concurrent := false
+		for j := range exs {
+			o := &exs[j]
+			if j != i && o.EndSeq != 0 && ex.EndSeq != 0 && o.Seq < ex.EndSeq && ex.Seq < o.EndSeq {
+				concurrent = true
+			}
+		}
+		calls = append(calls, Call{Seq: ex.Seq, Plugin: "http", Imports: imports, Fields: fields, Concurrent: concurrent,
 			Render: func(bf string, x []string) (string, string) {
 				return bf + ".HTTP().Expect(" + x[0] + ", " + x[1] + ", " + response(ex, opts) + ")",
 					bf + ".HTTP().AssertRequest(" + x[0] + ", " + x[1] + ", " + requestHeader(keys, x[2:len(x)-1]) + ", " + x[len(x)-1] + ")"

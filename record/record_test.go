@@ -268,3 +268,27 @@ func TestEmitJSONBodyInAnotherOrder(t *testing.T) {
 		t.Errorf("assertions %q\nwant %s", code.Assert, want)
 	}
 }
+
+func TestEmitOverlappingRequestsAreAssertedInAnyOrder(t *testing.T) {
+	run := func() *Transcript {
+		a, b := exchange(1, "https://api.example.com/a", "1"), exchange(2, "https://api.example.com/b", "1")
+		a.EndSeq, b.EndSeq = 4, 3 // b started before a ended
+		return &Transcript{Test: "TestX", HTTP: []Exchange{a, b}}
+	}
+	code, err := Emit("bf", run(), run(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(code.Assert) != 1 || !strings.HasPrefix(code.Assert[0], "bf.InAnyOrder(func() {") {
+		t.Errorf("assertions of overlapping requests:\n%s", strings.Join(code.Assert, "\n"))
+	}
+	seq := func() *Transcript {
+		a, b := exchange(1, "https://api.example.com/a", "1"), exchange(3, "https://api.example.com/b", "1")
+		a.EndSeq, b.EndSeq = 2, 4
+		return &Transcript{Test: "TestX", HTTP: []Exchange{a, b}}
+	}
+	code, err = Emit("bf", seq(), seq(), nil)
+	if err != nil || len(code.Assert) != 2 {
+		t.Errorf("requests one after the other: %q, %v", code.Assert, err)
+	}
+}

@@ -108,6 +108,9 @@ type Exchange struct {
 	RespHeader map[string][]string `json:"respHeader,omitempty"`
 	RespBody   []byte              `json:"respBody,omitempty"`
 	Err        string              `json:"err,omitempty"` // the round trip's error
+	// EndSeq is when the response was read: an exchange that another
+	// starts before this one ends was made by concurrent code.
+	EndSeq int64 `json:"endSeq,omitempty"`
 }
 
 // Sent returns the bytes the code wrote on c, in order.

@@ -91,6 +91,10 @@ func api() *httptest.Server {
 			w.Header().Set("Content-Type", "application/json")
 			w.Header().Set("Set-Cookie", "session=abc123")
 			io.WriteString(w, `{"id":1,"name":"ada"}`)
+		case r.Method == "GET" && (r.URL.Path == "/users/2" || r.URL.Path == "/users/3"):
+			// Slow enough that the three requests of FetchMany overlap.
+			time.Sleep(50 * time.Millisecond)
+			io.WriteString(w, `{"id":`+strings.TrimPrefix(r.URL.Path, "/users/")+`}`)
 		case r.Method == "POST" && r.URL.Path == "/users":
 			w.Header().Set("Content-Type", "application/json")
 			w.WriteHeader(201)
@@ -115,7 +119,7 @@ func TestRecordHTTPAndLineProtocol(t *testing.T) {
 	t.Setenv("APP_TOKEN", "s3cr3t-token")
 	t.Setenv("APP_GREETER", ln.Addr().String())
 
-	code, stdout, stderr := bigfootIn(t, dir, "record", "-allow", "loopback", "-allow", "exec:sh", "./...")
+	code, stdout, stderr := bigfootIn(t, dir, "record", "-race", "-allow", "loopback", "-allow", "exec:sh", "./...")
 	if code != 0 {
 		t.Fatalf("record exited %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
 	}
@@ -141,6 +145,7 @@ func TestRecordHTTPAndLineProtocol(t *testing.T) {
 		`v.Socket().AssertClose()`,
 		`bf.HTTP().AssertRequest("POST", "` + srv.URL + `/users"`,
 		`bf.DNS().ExpectLookup("localhost", []string{`,
+		"bf.InAnyOrder(func() {\n\t\tbf.HTTP().AssertRequest(\"GET\", \"" + srv.URL + "/users/",
 		`bf.DNS().AssertLookup("localhost")`,
 		`bf.Exec().Expect([]string{"sh", "-c", "tr a-z A-Z; echo done >&2; exit 3"}, bfexec.Result{Stdout: []byte("HELLO"), Stderr: []byte("done\n"), ExitCode: 3})`,
 		`bf.Exec().AssertRun([]string{"sh", "-c", "tr a-z A-Z; echo done >&2; exit 3"}, "", []byte("hello"))`,
@@ -153,8 +158,8 @@ func TestRecordHTTPAndLineProtocol(t *testing.T) {
 	if !strings.Contains(stdout, "// TestUnmarked (") || !strings.Contains(stdout, "bf.HTTP().Expect(") {
 		t.Errorf("TestUnmarked, which has no markers, is not printed:\n%s", stdout)
 	}
-	if strings.Count(text, "// bigfoot:end") != 10 {
-		t.Errorf("want 10 end markers (2 per marked test), got %d", strings.Count(text, "// bigfoot:end"))
+	if strings.Count(text, "// bigfoot:end") != 12 {
+		t.Errorf("want 12 end markers (2 per marked test), got %d", strings.Count(text, "// bigfoot:end"))
 	}
 
 	// Recording again replaces the blocks rather than adding to them.
@@ -172,7 +177,7 @@ func TestRecordHTTPAndLineProtocol(t *testing.T) {
 	ln.Close()
 	offline := func(args ...string) (int, string) {
 		t.Helper()
-		cmd := exec.Command("go", append([]string{"run", mustAbs(t, "."), "test", "-count=1", "-run", "TestFetchUser|TestCreateUser|TestGreet|TestLocalAddrs|TestShout"}, args...)...)
+		cmd := exec.Command("go", append([]string{"run", mustAbs(t, "."), "test", "-count=1", "-run", "TestFetchUser|TestCreateUser|TestGreet|TestLocalAddrs|TestShout|TestFetchMany"}, args...)...)
 		cmd.Dir = dir
 		out, err := cmd.CombinedOutput()
 		if err != nil {
