@@ -109,6 +109,12 @@ func NewPlugin(h core.Host) (*Plugin, error) { return key.New(h, newPlugin) }
 // scripted is a response as Expect stored it, ready to serve, with what
 // its Expect call was, rendered only when a message shows it.
 type scripted struct {
+	// ent is the response's entry in the queue, kept here
+	// (core.Queue.AddEntry) rather than copied into the queue's own
+	// chunks: one struct per response instead of two. Its Returns is the
+	// scripted response itself.
+	ent core.Entry
+
 	status        int
 	statusLine    string      // e.g. "404 Not Found"
 	header        http.Header // canonical, nil when empty; copied for each response
@@ -150,7 +156,8 @@ func (p *Plugin) Expect(method, url string, resp Response, opts ...core.StepOpti
 		raises, optional := core.ApplyOptions(opts)
 		sc.raises, sc.optional = raises != nil, optional
 	}
-	p.q.Add(core.Entry{Key: p.v.String(k), Returns: sc}, core.Caller(0), opts...)
+	sc.ent.Key, sc.ent.Returns = p.v.String(k), sc
+	p.q.AddEntry(&sc.ent, core.Caller(0), opts...)
 	return p
 }
 
@@ -396,7 +403,7 @@ func (p *Plugin) serve(req *http.Request, seam bool) (*http.Response, error) {
 	u := p.sentURL(req.URL, k[len(k):])
 	header := p.recordHeader(req.Header)
 	ent, err := p.q.TakeBytes(k, nil, func(*core.Entry) error {
-		p.v.Record(Request, core.String(method), core.String(u), core.ValueOf(header), core.Bytes(sent))
+		p.v.Record(Request, core.String(method), core.String(u), core.SnapshotValue(header), core.Bytes(sent))
 		return nil
 	})
 	if err == nil && ent == nil {
@@ -516,7 +523,12 @@ func (p *Plugin) sentURL(u *url.URL, scratch []byte) string {
 		b := append(scratch, u.Scheme...)
 		b = append(b, "://"...)
 		b = append(b, u.Host...)
-		b = append(b, u.EscapedPath()...)
+		if u.RawPath == "" && isPlainPath(u.Path) {
+			// What EscapedPath returns, without its escaping pass.
+			b = append(b, u.Path...)
+		} else {
+			b = append(b, u.EscapedPath()...)
+		}
 		if u.RawQuery != "" {
 			b = append(b, '?')
 			b = append(b, u.RawQuery...)
@@ -670,15 +682,15 @@ func (h headerEq) String() string { return goHeader(http.Header(h)) }
 func headerValue(x any) (core.Value, error) {
 	switch h := x.(type) {
 	case nil:
-		return core.ValueOf(headerEq(nil)), nil
+		return core.MatcherValue(headerEq(nil)), nil
 	case http.Header:
 		c, _ := canonicalHeader(h)
-		return core.ValueOf(headerEq(c)), nil
+		return core.MatcherValue(headerEq(c)), nil
 	case map[string][]string:
 		c, _ := canonicalHeader(h)
-		return core.ValueOf(headerEq(c)), nil
+		return core.MatcherValue(headerEq(c)), nil
 	case core.Matcher:
-		return core.ValueOf(h), nil
+		return core.MatcherValue(h), nil
 	}
 	return core.Value{}, &core.InvalidAssertionError{
 		Reason: "the header of AssertRequest is a " + typeName(x) + "; it takes nil (no header), an http.Header or a matcher",

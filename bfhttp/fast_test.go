@@ -28,7 +28,8 @@ func FuzzIsCanonicalKey(f *testing.F) {
 
 var urlSeeds = []string{"https://api.example.com/users/1", "http://h:8080/a%20b?x=1&y=2", "https://API.Example.com/",
 	"https://h/p#frag", "https://user:pw@h/p", "https://h", "https://h?q", "https://[::1]:80/x", "http://h/a b",
-	"https://h/%2F?x", "https://h/caf%C3%A9", "mailto:x@y", "https://h/p?", "https://xn--e1afmkfd.example/п"}
+	"https://h/%2F?x", "https://h/caf%C3%A9", "mailto:x@y", "https://h/p?", "https://xn--e1afmkfd.example/п",
+	"https://api.example.com/a;b=c/@x:y$&+,=?q=1", "https://h/~user/_x-y.z", "https://h/a*b", "https://h/a!b(c)"}
 
 func FuzzSentURL(f *testing.F) {
 	for _, s := range urlSeeds {

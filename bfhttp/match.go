@@ -168,9 +168,13 @@ func appendFastKey(dst []byte, method, raw string) ([]byte, bool) {
 	default:
 		return nil, false
 	}
-	end := strings.IndexAny(rest, "/?")
-	if end < 0 {
-		end = len(rest)
+	end := len(rest)
+	for i := 0; i < len(rest); i++ {
+		// strings.IndexAny(rest, "/?"), without building its set per call.
+		if c := rest[i]; c == '/' || c == '?' {
+			end = i
+			break
+		}
 	}
 	host, port := splitHostPort(rest[:end])
 	if host == "" || !isPlainHost(host) || !isDigits(port) {
@@ -216,13 +220,22 @@ func isDigits(s string) bool {
 // and EscapedPath returns unchanged.
 func isPlainPath(s string) bool {
 	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !isUnreserved(c) && strings.IndexByte("/$&+,:;=@", c) < 0 {
+		if !plainPathByte[s[i]] {
 			return false
 		}
 	}
 	return true
 }
+
+// plainPathByte holds the bytes isPlainPath accepts: the unreserved ones
+// and "/$&+,:;=@", which EscapedPath leaves as they are. A table, since
+// every request's path and every script's URL is scanned byte by byte.
+var plainPathByte = func() (t [256]bool) {
+	for c := range 256 {
+		t[c] = isUnreserved(byte(c)) || strings.IndexByte("/$&+,:;=@", byte(c)) >= 0
+	}
+	return t
+}()
 
 func isPlainQuery(s string) bool {
 	for i := 0; i < len(s); i++ {

@@ -395,10 +395,10 @@ func evalValue(t *testing.T, src string, e ast.Expr) Value {
 	case *ast.CallExpr:
 		if exprString(e.Fun) == "[]byte" && len(e.Args) == 1 {
 			s := evalValue(t, src, e.Args[0])
-			if s.kind == kindString {
-				return Bytes([]byte(s.s))
+			if s.k() == kindString {
+				return Bytes([]byte(s.str()))
 			}
-			if m, ok := s.x.(elidedMatcher); ok {
+			if m, ok := s.iface().(elidedMatcher); ok {
 				m.bytes = true
 				return ValueOf(m)
 			}
@@ -508,7 +508,7 @@ func FuzzAnyOrderAgreesWithInOrder(f *testing.F) {
 			{String(s), Bytes(data), num, flag},
 			{String(s + string(data[:cut])), Bytes(data[cut:]), num, flag},
 			{String(s), Bytes(data), flag, num}, // int and bool swapped: never equal
-			{String(s), Bytes(append([]byte{}, data...)), Int(int(num.i)), Bool(flag.i == 1)},
+			{String(s), Bytes(append([]byte{}, data...)), Int(int(num.n)), Bool(flag.n == 1)},
 			{String(s), Bytes(nil), num, flag},
 			{String(s), Bytes([]byte{}), num, flag},
 		}

@@ -23,11 +23,12 @@ type Queue struct {
 
 	// mu guards every field below and the entries' used flags.
 	mu      sync.Mutex
-	byKey   map[string]*entryList
-	matched []*Entry // entries with a Match or MatchEntry function, in registration order
-	mhead   int      // matched[:mhead] are all used: Take starts past them
-	keyed   []*Entry // entries without one, in registration order (matched and keyed together are all of them)
-	seq     uint32   // entries added: 2³² per queue is past any test's script
+	byKey   map[string]*entryList // nil until the first keyed entry (a nil map reads as empty)
+	matched []*Entry              // entries with a Match or MatchEntry function, in registration order
+	mhead   int                   // matched[:mhead] are all used: Take starts past them
+	keyed   []*Entry              // entries without one, in registration order (matched and keyed together are all of them)
+	seq     uint32                // entries added: 2³² per queue is past any test's script
+	taken   uint32                // entries taken: when it equals seq, none is unused, and VerifyAll need not list them
 
 	// Entries and lists are cut from chunks, so that Add costs no
 	// allocation of its own in the common case; a chunk lives as long as
@@ -129,7 +130,7 @@ const chunk = 64
 
 // NewQueue returns a matched queue of one plugin on v, checked at VerifyAll.
 func NewQueue(v *Verifier, spec *QueueSpec) *Queue {
-	q := &Queue{v: v, spec: spec, byKey: map[string]*entryList{}}
+	q := &Queue{v: v, spec: spec} // byKey is made by the first keyed entry: many queues hold only matched ones
 	v.addScript(q)
 	return q
 }
@@ -261,6 +262,9 @@ func (q *Queue) linkLocked(ent *Entry, pc uintptr) {
 		return
 	}
 	q.keyed = append(q.keyed, ent)
+	if q.byKey == nil {
+		q.byKey = map[string]*entryList{}
+	}
 	if l := q.byKey[ent.Key]; l != nil {
 		l.more = append(l.more, ent)
 		return
@@ -331,6 +335,7 @@ func (q *Queue) take(l *entryList, call any, record func(*Entry) error) (ent *En
 		}
 	}
 	best.used = true
+	q.taken++
 	return best, nil
 }
 
@@ -338,6 +343,9 @@ func (q *Queue) take(l *entryList, call any, record func(*Entry) error) (ent *En
 func (q *Queue) Unused() []*Entry {
 	q.mu.Lock()
 	defer q.mu.Unlock()
+	if q.taken == q.seq {
+		return nil // every entry was taken: the common case at VerifyAll, without a walk
+	}
 	var out []*Entry
 	q.eachLocked(func(e *Entry) {
 		if !e.used && !e.Optional {

@@ -86,9 +86,9 @@ func FirstDifference(a, b Value) int {
 }
 
 func (v Value) text() (string, bool) {
-	switch v.kind {
+	switch v.k() {
 	case kindString:
-		return v.s, true
+		return v.str(), true
 	case kindBytes:
 		return string(v.bytes()), true
 	}
@@ -98,11 +98,11 @@ func (v Value) text() (string, bool) {
 // GoStringAround is GoString for a value shown in a diff: a long value
 // keeps the bytes around offset at, the first difference.
 func (v Value) GoStringAround(at int) string {
-	switch v.kind {
+	switch v.k() {
 	case kindString:
-		return quoteElided(v.s, at)
+		return quoteElided(v.str(), at)
 	case kindBytes:
-		if v.i < 0 {
+		if v.isNilBytes() {
 			return "nil"
 		}
 		return "[]byte(" + quoteElided(string(v.bytes()), at) + ")"

@@ -133,7 +133,7 @@ const (
 // first unasserted one. Interactions live in chunks so that recording does
 // not allocate per call and pointers to them stay valid.
 type timeline struct {
-	mu     sync.Mutex
+	mu     sync.Mutex // guards every field below
 	chunks [][]Interaction
 	n      int      // interactions recorded
 	values []Value  // arena from which Interaction.Values are cut
@@ -141,8 +141,16 @@ type timeline struct {
 	// doneBuf is done's first storage, inline: a test recording up to
 	// 256 interactions pays no allocation for their bits.
 	doneBuf [4]uint64
-	cursor  int       // index of the first interaction that may be unasserted
-	index   *anyIndex // built lazily by the first InAnyOrder assertion
+	cursor  int // index of the first interaction that may be unasserted
+	// last is the chunk being filled, cut to the interactions recorded
+	// in it, so that record finds its slot without chunkOf's arithmetic.
+	last []Interaction
+	// cchunk is the chunk that held the cursor when next last looked,
+	// and cbase the index of its first interaction: next reads the
+	// cursor's slot from it while the cursor stays inside.
+	cchunk []Interaction
+	cbase  int
+	index  *anyIndex // built lazily by the first InAnyOrder assertion
 }
 
 // chunkOf returns the chunk holding interaction i and i's index in it:
@@ -178,14 +186,19 @@ func (t *timeline) at(i int) *Interaction {
 // record appends an interaction. The caller's values are copied into the arena.
 func (t *timeline) record(src *Source, values []Value) *Interaction {
 	t.mu.Lock()
-	if k, off := chunkOf(t.n); off == 0 {
+	if len(t.last) == cap(t.last) {
+		// The chunk is full (or there is none yet): chunkOf(t.n) is
+		// the next one's first slot.
 		size := chunkSize
-		if k < growChunks {
+		if k, _ := chunkOf(t.n); k < growChunks {
 			size = firstChunk << k
 		}
-		t.chunks = append(t.chunks, make([]Interaction, size))
+		c := make([]Interaction, size)
+		t.chunks = append(t.chunks, c)
+		t.last = c[:0]
 	}
-	in := t.at(t.n)
+	t.last = t.last[:len(t.last)+1]
+	in := &t.last[len(t.last)-1]
 	if t.n%64 == 0 {
 		if t.done == nil {
 			t.done = t.doneBuf[:0]
@@ -212,7 +225,12 @@ func (t *timeline) record(src *Source, values []Value) *Interaction {
 // advancing the cursor past asserted ones (amortized O(1)). Call with t.mu held.
 func (t *timeline) next() *Interaction {
 	for t.cursor < t.n {
-		in := t.at(t.cursor)
+		off := t.cursor - t.cbase
+		if off < 0 || off >= len(t.cchunk) {
+			k, o := chunkOf(t.cursor)
+			t.cchunk, t.cbase, off = t.chunks[k], t.cursor-o, o
+		}
+		in := &t.cchunk[off]
 		if !t.asserted(in) {
 			return in
 		}
@@ -364,7 +382,7 @@ func (x *anyIndex) find(src *Source, want []Value) *Interaction {
 // never misses one.
 func exactKeyable(values []Value) bool {
 	for _, v := range values {
-		if v.kind == kindMatcher || v.kind == kindNil || v.kind == kindOther || v.kind == kindSnapshot {
+		if k := v.k(); k == kindMatcher || k == kindNil || k == kindOther || k == kindSnapshot {
 			return false
 		}
 	}

@@ -26,49 +26,103 @@ const (
 // Value is one recorded or expected field value. It is a small tagged union so
 // that the common field types (int, string, []byte, bool) are stored without
 // boxing them in an interface: recording and asserting them does not allocate.
-// It is kept to six words, since the timeline holds one per recorded field: a
-// []byte shares s (its data and length) and i (its capacity) with the other
-// kinds.
+//
+// It is four words, two of them pointers, since every expectation and every
+// recorded interaction holds one per field: the payloads share the words by
+// kind (a string's or a []byte's data, or an interface's two words, in typ
+// and ptr; an int, a bool or a length in n), so that copying one moves 32
+// bytes and the garbage collector scans two pointers, not six words with
+// three. typ and ptr are real pointers (never integers), so the collector
+// keeps what they reach alive and checkptr accepts them.
 type Value struct {
-	kind kind
-	i    int64  // an int, a bool (1 or 0), or a []byte's capacity (-1: a nil []byte)
-	s    string // a string, or a []byte's bytes (see bytes)
-	x    any
+	typ  unsafe.Pointer // an interface's type word (kindMatcher, kindOther, kindSnapshot)
+	ptr  unsafe.Pointer // a string's or a []byte's data, or an interface's data word
+	n    int64          // an int, a bool (1 or 0), or a string's or a []byte's length
+	meta uint64         // the kind in the low byte; for a []byte, bytesNil, and its capacity from bit capShift on
 }
 
+const (
+	kindMask = 0xff
+	bytesNil = 1 << 8 // a nil []byte (as against an empty one)
+	capShift = 9
+)
+
+// eface is the layout of an empty interface, whose two words a Value
+// holds for the kinds that keep one.
+type eface struct {
+	typ, data unsafe.Pointer
+}
+
+// boxed returns a Value of kind k holding x as its interface words.
+func boxed(k kind, x any) Value {
+	e := (*eface)(unsafe.Pointer(&x))
+	return Value{typ: e.typ, ptr: e.data, meta: uint64(k)}
+}
+
+// k returns the value's kind.
+func (v Value) k() kind { return kind(v.meta & kindMask) }
+
+// iface returns the interface a kindMatcher, kindOther or kindSnapshot
+// value holds.
+func (v Value) iface() any {
+	e := eface{typ: v.typ, data: v.ptr}
+	return *(*any)(unsafe.Pointer(&e))
+}
+
+// str returns the string a kindString value holds, or a kindBytes value's
+// bytes viewed as a string.
+func (v Value) str() string { return unsafe.String((*byte)(v.ptr), int(v.n)) }
+
+// anyType is the type word of Any()'s matcher, so that the wildcard is
+// recognized by one comparison (a type switch or an interface comparison
+// costs a call on the path of every assertion).
+var anyType = typeOf(anyMatcher{})
+
+// typeOf returns x's type word.
+func typeOf(x any) unsafe.Pointer { return (*eface)(unsafe.Pointer(&x)).typ }
+
+// IsAny reports whether the value is Any()'s matcher, which accepts every
+// value: a plugin's matching can skip it without calling it.
+func (v Value) IsAny() bool { return v.k() == kindMatcher && v.typ == anyType }
+
 // Int returns a Value holding n.
-func Int(n int) Value { return Value{kind: kindInt, i: int64(n)} }
+func Int(n int) Value { return Value{n: int64(n), meta: uint64(kindInt)} }
 
 // String returns a Value holding s.
-func String(s string) Value { return Value{kind: kindString, s: s} }
+func String(s string) Value {
+	return Value{ptr: unsafe.Pointer(unsafe.StringData(s)), n: int64(len(s)), meta: uint64(kindString)}
+}
 
 // Bytes returns a Value holding b. The slice is kept, not copied: callers that
 // record caller-owned buffers copy them first.
 func Bytes(b []byte) Value {
 	if b == nil {
-		return Value{kind: kindBytes, i: -1}
+		return Value{meta: uint64(kindBytes) | bytesNil}
 	}
-	return Value{kind: kindBytes, i: int64(cap(b)), s: unsafe.String(unsafe.SliceData(b), len(b))}
+	return Value{ptr: unsafe.Pointer(unsafe.SliceData(b)), n: int64(len(b)), meta: uint64(kindBytes) | uint64(cap(b))<<capShift}
 }
+
+// isNilBytes reports whether a kindBytes value holds a nil []byte.
+func (v Value) isNilBytes() bool { return v.meta&bytesNil != 0 }
 
 // bytes returns the []byte a kindBytes value holds: the slice given to
 // Bytes, with its length and capacity (an empty one as []byte{}).
 func (v Value) bytes() []byte {
 	switch {
-	case v.i < 0:
+	case v.isNilBytes():
 		return nil
-	case len(v.s) == 0:
+	case v.n == 0:
 		return []byte{}
 	}
-	return unsafe.Slice(unsafe.StringData(v.s), v.i)[:len(v.s)]
+	return unsafe.Slice((*byte)(v.ptr), v.meta>>capShift)[:v.n]
 }
 
 // Bool returns a Value holding t.
 func Bool(t bool) Value {
 	if t {
-		return Value{kind: kindBool, i: 1}
+		return Value{n: 1, meta: uint64(kindBool)}
 	}
-	return Value{kind: kindBool}
+	return Value{meta: uint64(kindBool)}
 }
 
 // ValueOf converts any Go value (or a Matcher) into a Value.
@@ -87,11 +141,34 @@ func ValueOf(x any) Value {
 	case bool:
 		return Bool(t)
 	case Matcher:
-		return Value{kind: kindMatcher, x: t}
+		return boxed(kindMatcher, x)
 	case Snapshot:
-		return Value{kind: kindSnapshot, x: t}
+		return boxed(kindSnapshot, x)
 	}
-	return Value{kind: kindOther, x: x}
+	return boxed(kindOther, x)
+}
+
+// MatcherValue returns a Value holding m: ValueOf(m), without its type
+// switch, for a plugin that has already told a matcher from a plain value.
+func MatcherValue(m Matcher) Value {
+	if m == nil {
+		return Value{}
+	}
+	return boxed(kindMatcher, m)
+}
+
+// SnapshotValue returns a Value holding s: ValueOf(s), without its type
+// switch, for a plugin recording its own snapshot on every call. A nil s
+// is the nil Value; a snapshot that is also a Matcher is held as the
+// matcher, as ValueOf holds it.
+func SnapshotValue(s Snapshot) Value {
+	switch m := s.(type) {
+	case nil:
+		return Value{}
+	case Matcher:
+		return boxed(kindMatcher, m)
+	}
+	return boxed(kindSnapshot, s)
 }
 
 // A Snapshot is a recorded value kept in a compact form of the plugin's
@@ -116,79 +193,89 @@ type SnapshotMatcher interface {
 
 // Interface returns the value as the Go value it was made from.
 func (v Value) Interface() any {
-	switch v.kind {
+	switch v.k() {
 	case kindInt:
-		return int(v.i)
+		return int(v.n)
 	case kindString:
-		return v.s
+		return v.str()
 	case kindBytes:
 		return v.bytes()
 	case kindBool:
-		return v.i == 1
+		return v.n == 1
 	case kindMatcher, kindOther:
-		return v.x
+		return v.iface()
 	case kindSnapshot:
-		return v.x.(Snapshot).Materialize()
+		return v.iface().(Snapshot).Materialize()
 	}
 	return nil
 }
 
 // IsMatcher reports whether the value is a Matcher rather than a plain value.
-func (v Value) IsMatcher() bool { return v.kind == kindMatcher }
+func (v Value) IsMatcher() bool { return v.k() == kindMatcher }
 
 // isWildcard reports whether the value is a matcher that accepts everything.
 func (v Value) isWildcard() bool {
-	if v.kind != kindMatcher {
+	if v.k() != kindMatcher {
 		return false
 	}
-	if w, ok := v.x.(interface{ isWildcard() bool }); ok {
+	if v.typ == anyType {
+		return true
+	}
+	x := v.iface()
+	if w, ok := x.(interface{ isWildcard() bool }); ok {
 		return w.isWildcard()
 	}
 	// gomock's Any() describes itself this way; treat it as the wildcard it is.
-	return v.x.(Matcher).String() == "is anything"
+	return x.(Matcher).String() == "is anything"
 }
 
 // matches reports whether the recorded value got satisfies the expected value v.
 func (v Value) matches(got Value) bool {
-	switch v.kind {
+	switch v.k() {
 	case kindMatcher:
-		if got.kind == kindSnapshot {
-			if sm, ok := v.x.(SnapshotMatcher); ok {
-				return sm.MatchesSnapshot(got.x.(Snapshot))
+		if v.typ == anyType {
+			return true // Any() accepts every value, as its Matches says
+		}
+		if got.k() == kindSnapshot {
+			if sm, ok := v.iface().(SnapshotMatcher); ok {
+				return sm.MatchesSnapshot(got.iface().(Snapshot))
 			}
 		}
-		return v.x.(Matcher).Matches(got.Interface())
+		return v.iface().(Matcher).Matches(got.Interface())
 	case kindBytes:
-		return got.kind == kindBytes && v.s == got.s // the same bytes, as bytes.Equal compares them
+		return got.k() == kindBytes && v.str() == got.str() // the same bytes, as bytes.Equal compares them
 	case kindNil:
-		return got.kind == kindNil || (got.kind == kindBytes && len(got.s) == 0)
+		return got.k() == kindNil || (got.k() == kindBytes && got.n == 0)
 	case kindOther:
-		switch got.kind {
+		switch got.k() {
 		case kindOther:
-			return reflect.DeepEqual(v.x, got.x)
+			return reflect.DeepEqual(v.iface(), got.iface())
 		case kindSnapshot:
-			return reflect.DeepEqual(v.x, got.Interface())
+			return reflect.DeepEqual(v.iface(), got.Interface())
 		}
 		return false
 	case kindSnapshot:
 		return reflect.DeepEqual(v.Interface(), got.Interface())
+	case kindString:
+		return got.meta == v.meta && v.str() == got.str()
 	}
-	return v.kind == got.kind && v.i == got.i && v.s == got.s
+	// kindInt, kindBool
+	return got.meta == v.meta && v.n == got.n
 }
 
 // GoString renders the value as a Go expression that compiles, for hints.
 func (v Value) GoString() string {
-	switch v.kind {
+	switch v.k() {
 	case kindNil:
 		return "nil"
 	case kindInt:
-		return strconv.FormatInt(v.i, 10)
+		return strconv.FormatInt(v.n, 10)
 	case kindString, kindBytes:
 		return v.GoStringAround(-1)
 	case kindBool:
-		return strconv.FormatBool(v.i == 1)
+		return strconv.FormatBool(v.n == 1)
 	case kindMatcher:
-		return v.x.(Matcher).String()
+		return v.iface().(Matcher).String()
 	}
 	s := fmt.Sprintf("%#v", v.Interface())
 	if len(s) > 4*elideAt {
@@ -204,19 +291,15 @@ func (v Value) String() string { return v.GoString() }
 // appendKey appends an unambiguous encoding of a plain (non-matcher) value,
 // used to index interactions for InAnyOrder lookups.
 func (v Value) appendKey(dst []byte) []byte {
-	dst = append(dst, byte(v.kind))
-	switch v.kind {
+	dst = append(dst, byte(v.k()))
+	switch v.k() {
 	case kindInt, kindBool:
-		dst = strconv.AppendInt(dst, v.i, 10)
-	case kindString:
-		dst = strconv.AppendInt(dst, int64(len(v.s)), 10)
+		dst = strconv.AppendInt(dst, v.n, 10)
+	case kindString, kindBytes:
+		// nil and empty []byte compare equal, so they share a key.
+		dst = strconv.AppendInt(dst, v.n, 10)
 		dst = append(dst, ':')
-		dst = append(dst, v.s...)
-	case kindBytes:
-		// nil and empty compare equal, so they share a key.
-		dst = strconv.AppendInt(dst, int64(len(v.s)), 10)
-		dst = append(dst, ':')
-		dst = append(dst, v.s...)
+		dst = append(dst, v.str()...)
 	case kindOther, kindSnapshot:
 		// A snapshot is keyed as the value it stands for, so that it
 		// finds an expected plain value.

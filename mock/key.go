@@ -165,8 +165,17 @@ func (k *Key) String(s string) { k.appendString('s', s); k.end() }
 
 func (k *Key) appendString(tag byte, s string) {
 	if k.ext == nil && int(k.n)+len(s)+maxIntLen+2 <= len(k.buf) {
-		// The common short key, written in place.
-		b := strconv.AppendInt(append(k.buf[:k.n], tag), int64(len(s)), 10)
+		// The common short key, written in place; a length under 100
+		// as its digits directly, which strconv would write alike.
+		b := append(k.buf[:k.n], tag)
+		switch n := len(s); {
+		case n < 10:
+			b = append(b, byte('0'+n))
+		case n < 100:
+			b = append(b, byte('0'+n/10), byte('0'+n%10))
+		default:
+			b = strconv.AppendInt(b, int64(n), 10)
+		}
 		b = append(append(b, ':'), s...)
 		k.n = int32(len(b))
 		return

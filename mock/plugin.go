@@ -328,12 +328,13 @@ func (m *method) wantArgs(call string, args []any, k *Key, dst []core.Value) (wa
 		want = make([]core.Value, n)
 	}
 	for i := 0; i < fixed; i++ {
-		p := m.params[i]
+		p := &m.params[i]
 		x := args[i]
-		// The common cases without reflection.
+		// The common cases without reflection (and without comparing
+		// reflect.Types, an interface comparison per argument).
 		switch v := x.(type) {
 		case string:
-			if p.Type == stringType {
+			if m.pfast[i] == fastString {
 				want[i] = core.String(v)
 				if k != nil {
 					k.String(v)
@@ -341,7 +342,7 @@ func (m *method) wantArgs(call string, args []any, k *Key, dst []core.Value) (wa
 				continue
 			}
 		case int:
-			if p.Type == intType {
+			if m.pfast[i] == fastInt {
 				want[i] = core.Int(v)
 				if k != nil {
 					k.Int(int64(v))
@@ -349,7 +350,7 @@ func (m *method) wantArgs(call string, args []any, k *Key, dst []core.Value) (wa
 				continue
 			}
 		case bool:
-			if p.Type == boolType {
+			if m.pfast[i] == fastBool {
 				want[i] = core.Bool(v)
 				if k != nil {
 					k.Bool(v)
@@ -357,7 +358,7 @@ func (m *method) wantArgs(call string, args []any, k *Key, dst []core.Value) (wa
 				continue
 			}
 		case core.Matcher:
-			want[i] = core.ValueOf(x)
+			want[i] = core.MatcherValue(v)
 			if k != nil {
 				k.None()
 			}

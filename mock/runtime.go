@@ -3,6 +3,7 @@ package mock
 import (
 	"bytes"
 	"errors"
+	"math"
 	"reflect"
 	"strconv"
 	"strings"
@@ -53,12 +54,13 @@ type method struct {
 	owner    *owner
 	qspec    core.QueueSpec
 	ptypes   []reflect.Type // the parameters' types, made once: read only
+	pfast    []uint8        // per parameter, fastString, fastInt, fastBool or 0: the types wantArgs converts without reflection; read only
 
 	// The names of the Match forms, made once rather than per call (they
 	// appear only in messages).
 	expectMatch, assertMatch string
 
-	mu       sync.Mutex // guards segs, head, cur, needVals, arena, wants, tests, calls (and a FuncMock's slab)
+	mu       sync.Mutex // guards segs, head, cur, needVals, arena, wants, calls (and a FuncMock's slab)
 	segs     []*segment
 	head     int          // segments before it are used up
 	cur      callDesc     // the call being matched
@@ -66,7 +68,6 @@ type method struct {
 	arena    []byte       // bytes of the expectations' keys and fragments (see keep)
 	calls    any          // the *slab of the generated typed calls (see NewCall)
 	wants    []core.Value // the expectations' wanted values (see cutLocked)
-	tests    []argTest    // the expectations' tests (see cutLocked)
 	matched  atomic.Int32 // entries with a Match function: calls describe themselves only when there are some
 }
 
@@ -105,15 +106,29 @@ func newMethod(v *core.Verifier, label, name string, f form, params []Param, var
 	m.expectMatch, m.assertMatch = "Expect"+m.name+"Match", "Assert"+m.name+"Match"
 	fields := make([]string, 0, len(params))
 	m.ptypes = make([]reflect.Type, len(params))
+	m.pfast = make([]uint8, len(params))
 	for i, p := range params {
 		fields = append(fields, p.Name)
 		m.ptypes[i] = p.Type
+		switch p.Type {
+		case stringType:
+			m.pfast[i] = fastString
+		case intType:
+			m.pfast[i] = fastInt
+		case boolType:
+			m.pfast[i] = fastBool
+		}
 	}
 	if f == spyForm {
 		m.nres = len(results)
 		for i := range results {
 			fields = append(fields, "result"+strconv.Itoa(i))
 		}
+	}
+	if len(fields) > math.MaxUint16 {
+		// An Expectation counts its wanted values in 16 bits; no
+		// function worth mocking comes near.
+		panic("bigfoot/mock: " + label + " has " + strconv.Itoa(len(fields)) + " parameters and results; a mock handles at most 65535")
 	}
 	m.src = &core.Source{Plugin: "mock", Name: label, Fields: fields, GoExpr: "", Hint: m.hint}
 	return m
@@ -133,16 +148,25 @@ type Expectation struct {
 	m     *method
 	extra *[]*core.Entry // added by Times (their Returns is an *extraOf); a pointer, since few expectations have any
 	ready atomic.Bool    // the answer is complete: set after its fields, read before them
-	nwant uint32         // how many values want holds (beside ready, in what would be padding)
+	nwant uint16         // how many values want holds (beside ready, in what would be padding)
+	// fragMask has bit i set when field i (i < maxFrags) is tested by
+	// its key fragment, which frags holds; the other fields of an
+	// expectation matched by scanning are tested by their wanted value.
+	fragMask uint8
 
 	// What the expectation matches: nwant values (or matchers), one per
-	// field, and, for one matched by scanning, as many tests (nil for one
-	// found by its key), cut from the method's arenas (see cutLocked).
-	// They are pointers to the first of each rather than slices: the
-	// script keeps one Expectation per expectation, and two slice headers
-	// would cost it 32 bytes more.
-	want  *core.Value
-	tests *argTest
+	// field, cut from the method's arena (see cutLocked); a pointer to the
+	// first rather than a slice, since the script keeps one Expectation
+	// per expectation, and a slice header would cost it 16 bytes more.
+	want *core.Value
+	// frags holds, for one matched by scanning, the key fragments of the
+	// fields fragMask names, back to back (cut from the method's arena):
+	// comparing a call's fragment with the front of the rest needs no
+	// boundaries, since the fragments of Key are a prefix-free code (each
+	// is length-delimited or ends in a terminator, after a tag byte of its
+	// kind), so a call's fragment equals the stored one exactly when it
+	// equals as many bytes of frags.
+	frags string
 }
 
 // wants returns the expectation's wanted values.
@@ -152,45 +176,6 @@ func (e *Expectation) wants() []core.Value {
 	}
 	return unsafe.Slice(e.want, e.nwant)
 }
-
-// testList returns the expectation's tests: none for one found by its key.
-func (e *Expectation) testList() []argTest {
-	if e.tests == nil {
-		return nil
-	}
-	return unsafe.Slice(e.tests, e.nwant)
-}
-
-// argTest is how an expectation checks one argument of a call that is
-// matched by scanning (an expectation with matchers or values no key can
-// hold): by the argument's key fragment, which needs no boxing, by the
-// matcher, or by equality. It holds only the fragment: which test
-// applies follows from it and from the wanted value (see kind), and a
-// kind byte beside the string would pad each test to 24 bytes.
-type argTest struct {
-	frag string // the wanted argument's key fragment, for testFrag; "" otherwise
-}
-
-// kind returns the test that applies, given the wanted value w of the
-// same field: register gives a fragment to exactly the testFrag ones.
-func (t *argTest) kind(w core.Value) uint8 {
-	switch {
-	case t.frag != "":
-		return testFrag
-	case !w.IsMatcher():
-		return testEqual
-	case w.Interface() == anyMatcher:
-		return testWild
-	}
-	return testMatcher
-}
-
-const (
-	testWild    uint8 = iota // bigfoot.Any(): nothing to check
-	testFrag                 // compare key fragments
-	testMatcher              // call the matcher
-	testEqual                // compare values (reflect.DeepEqual; []byte by content)
-)
 
 // Ready marks the answer complete, after the typed call has set its
 // results: a call that takes the expectation before it is ready fails with
@@ -268,22 +253,29 @@ func (e *Expectation) script() string {
 	return m.owner.accessor() + call + strings.Join(m.argList(e.wants()), ", ") + ")"
 }
 
-// matches reports whether the call being matched satisfies e.
+// matches reports whether the call being matched satisfies e: each field
+// by its key fragment (fragMask), as Any(), by its matcher, or by equality.
 func (e *Expectation) matches(d *callDesc) bool {
-	tests, want := e.testList(), e.wants()
-	for i := range tests {
-		t := &tests[i]
-		switch t.kind(want[i]) {
-		case testFrag:
-			if !d.key.fragEqual(i, t.frag) {
+	want := e.wants()
+	frags := e.frags
+	for i := range want {
+		if i < maxFrags && e.fragMask&(1<<i) != 0 {
+			f, ok := d.key.fragBytes(i)
+			if !ok || len(f) == 0 || len(f) > len(frags) || string(f) != frags[:len(f)] {
 				return false
 			}
-		case testMatcher:
-			if !want[i].Interface().(core.Matcher).Matches(d.vals[i].Interface()) {
+			frags = frags[len(f):]
+			continue
+		}
+		w := &want[i]
+		switch {
+		case w.IsAny():
+		case w.IsMatcher():
+			if !w.Interface().(core.Matcher).Matches(d.vals[i].Interface()) {
 				return false
 			}
-		case testEqual:
-			if !equalAny(want[i].Interface(), d.vals[i].Interface()) {
+		default:
+			if !equalAny(w.Interface(), d.vals[i].Interface()) {
 				return false
 			}
 		}
@@ -338,7 +330,12 @@ func (m *method) segmentLocked(e *core.Entry, needVals bool) *segment {
 	return s
 }
 
-var anyMatcher = core.Any()
+// The parameter types whose arguments wantArgs converts without reflection.
+const (
+	fastString uint8 = 1 + iota
+	fastInt
+	fastBool
+)
 
 // register adds an expectation for want (values or matchers, one per
 // field, which e keeps) whose values k has keyed.
@@ -348,36 +345,38 @@ func (m *method) register(e *Expectation, answer any, want []core.Value, k *Key,
 		e.ready.Store(true)
 	}
 	key, keyed := k.keyBytes()
-	ntests := len(want)
-	if keyed {
-		ntests = 0 // found by key: nothing to test
-	}
 	// One hold of the lock for the arenas and the segment: this runs once
 	// per expectation, and calls no code of the test's.
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	kept, tests := m.cutLocked(want, ntests)
-	e.nwant = uint32(len(kept))
+	kept := m.cutLocked(want)
+	e.nwant = uint16(len(kept))
 	if len(kept) > 0 {
 		e.want = &kept[0]
 	}
-	if len(tests) > 0 {
-		e.tests = &tests[0]
-	}
+	needVals := false
 	if keyed {
 		e.ent.Key = m.keepLocked(key)
 	} else {
+		// A value's test compares fragments when the key has one for it,
+		// values otherwise; a matcher's needs nothing stored.
+		var buf [64]byte
+		frags := buf[:0]
 		for i, w := range kept {
-			// A value's test compares fragments when the key has one for
-			// it, values otherwise; a matcher's needs nothing stored.
 			if f, ok := k.fragBytes(i); ok && len(f) > 0 && !w.IsMatcher() {
-				tests[i].frag = m.keepLocked(f)
+				e.fragMask |= 1 << i // i < maxFrags, as fragBytes has it
+				frags = append(frags, f...)
+				continue
 			}
+			// What needVals finds, decided here at no cost of its own:
+			// every test but a fragment's and Any()'s reads the values.
+			needVals = needVals || !w.IsAny()
 		}
+		e.frags = m.keepLocked(frags)
 		e.ent.MatchEntry = matchEntry
 	}
 	e.ent.Returns = answer
-	m.addOwnedLocked(&e.ent, pc, e.needVals())
+	m.addOwnedLocked(&e.ent, pc, needVals)
 }
 
 // matchEntry is the MatchEntry of every expectation with matchers: one
@@ -413,11 +412,14 @@ func expectationOf(ent *core.Entry) *Expectation {
 func (e *Expectation) answer() any { return e.ent.Returns }
 
 // needVals reports whether matching e reads the call's values, which a
-// call then copies for it; fragments and wildcards need only its key.
+// call then copies for it; fragments and wildcards need only its key, and
+// one found by its key is not matched at all.
 func (e *Expectation) needVals() bool {
-	want := e.wants()
-	for i, t := range e.testList() {
-		if k := t.kind(want[i]); k == testMatcher || k == testEqual {
+	if e.ent.MatchEntry == nil {
+		return false
+	}
+	for i, w := range e.wants() {
+		if (i >= maxFrags || e.fragMask&(1<<i) == 0) && !w.IsAny() {
 			return true
 		}
 	}
@@ -460,40 +462,29 @@ func (m *method) keepLocked(b []byte) string {
 	return unsafe.String(&m.arena[start], len(b))
 }
 
-// The arenas of wanted values and tests grow from arenaFirstN elements to
+// The arena of wanted values grows from arenaFirstN elements to
 // arenaMaxN.
 const (
 	arenaFirstN = 8
 	arenaMaxN   = 512
 )
 
-// cutLocked returns a copy of want and n zero tests, cut from the method's
-// arenas: an expectation keeps them as long as the method lives, and
-// cutting them from chunks, exactly as long as the signature needs, costs
-// neither an allocation per expectation nor room for the longest
-// signature in each. Both are full slices: appending to them cannot reach
-// a neighbour's.
+// cutLocked returns a copy of want cut from the method's arena: an
+// expectation keeps it as long as the method lives, and cutting it from
+// chunks, exactly as long as the signature needs, costs neither an
+// allocation per expectation nor room for the longest signature in each.
+// It is a full slice: appending to it cannot reach a neighbour's.
 // Call with m.mu held.
-func (m *method) cutLocked(want []core.Value, n int) ([]core.Value, []argTest) {
-	var vals []core.Value
-	if len(want) > 0 {
-		if cap(m.wants)-len(m.wants) < len(want) {
-			m.wants = make([]core.Value, 0, max(min(2*cap(m.wants), arenaMaxN), arenaFirstN, len(want)))
-		}
-		start := len(m.wants)
-		m.wants = append(m.wants, want...)
-		vals = m.wants[start:len(m.wants):len(m.wants)]
+func (m *method) cutLocked(want []core.Value) []core.Value {
+	if len(want) == 0 {
+		return nil
 	}
-	var tests []argTest
-	if n > 0 {
-		if cap(m.tests)-len(m.tests) < n {
-			m.tests = make([]argTest, 0, max(min(2*cap(m.tests), arenaMaxN), arenaFirstN, n))
-		}
-		start := len(m.tests)
-		m.tests = m.tests[:start+n]
-		tests = m.tests[start : start+n : start+n]
+	if cap(m.wants)-len(m.wants) < len(want) {
+		m.wants = make([]core.Value, 0, max(min(2*cap(m.wants), arenaMaxN), arenaFirstN, len(want)))
 	}
-	return vals, tests
+	start := len(m.wants)
+	m.wants = append(m.wants, want...)
+	return m.wants[start:len(m.wants):len(m.wants)]
 }
 
 // callDesc is what Match functions see of the call being matched. Each

@@ -98,7 +98,7 @@ func TestKeepCopiesOutOfTheCallersBuffer(t *testing.T) {
 // A key's encoding and fragments do not depend on whether they were
 // written in place (short keys) or past the inline buffer.
 func TestKeyEncodingAcrossTheInlineBuffer(t *testing.T) {
-	for _, n := range []int{0, 1, 20, 40, 41, 42, 43, 60, 63, 64, 65, 200} {
+	for _, n := range []int{0, 1, 9, 10, 11, 20, 40, 41, 42, 43, 60, 63, 64, 65, 99, 100, 200} {
 		s1 := strings.Repeat("a", n)
 		s2 := strings.Repeat("b", 64-n%64)
 		var k Key
