@@ -91,12 +91,13 @@ type Decoder interface {
 type Options struct {
 	// Redact names more fields whose values are secrets, beyond the
 	// defaults (Authorization, Cookie, Proxy-Authorization and Set-Cookie
-	// headers; passwords): header names (any case), query parameters and
-	// JSON object keys.
+	// headers; passwords): header names (any case), JSON object keys,
+	// and, to the Redis and Postgres decoders, hash fields and columns.
+	// URLs take no matcher, so a query parameter cannot be redacted.
 	Redact []string
 }
 
-// IsRedacted reports whether a header, query parameter or JSON key named
+// IsRedacted reports whether a header, JSON key, field or column named
 // name is a secret under opts (defaults included).
 func (o *Options) IsRedacted(name string) bool {
 	switch lowerASCII(name) {

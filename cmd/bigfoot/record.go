@@ -42,7 +42,8 @@ Cookie and Set-Cookie headers and passwords never reach the code.
                 prefix, or "loopback" (127.0.0.0/8, ::1, localhost); and run
                 programs named exec:NAME (exec:* for any); repeatable, or
                 comma-separated; loopback when none is given
-  -redact NAME  treat header, query parameter or JSON key NAME as a secret too
+  -redact NAME  treat the header, JSON key, Redis hash field or SQL column NAME
+                as a secret too
   -print        print the code even where the test has markers
 `
 
