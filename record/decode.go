@@ -60,11 +60,14 @@ type Field struct {
 	// in this position. A field that differs between the runs and is not
 	// matchable makes the recording fail with a message naming it.
 	Matchable bool
-	// Infer, when set, is asked first for the matcher of a field whose
-	// two runs' values differ; ok false leaves it to InferMatcher. A
-	// plugin knows shapes the generic inference does not (a JSON body
-	// whose members come in another order).
-	Infer func(a, b string) (matcher string, ok bool)
+	// Infer, when set, is asked first for the expression of a field
+	// whose two runs' values differ: a matcher, or, even where the API
+	// takes none, an expression that is right in both runs (a test's own
+	// server's URL). ok false leaves it to InferMatcher, or to a
+	// DiffError for a field that is not Matchable. A plugin knows shapes
+	// the generic inference does not (a JSON body whose members come in
+	// another order).
+	Infer func(a, b string) (expr string, ok bool)
 	// Numeric marks a value the API takes as a number: one that differs
 	// between the runs is matched by bigfoot.Any(), since the text
 	// matchers match strings.
@@ -95,6 +98,11 @@ type Options struct {
 	// and, to the Redis and Postgres decoders, hash fields and columns.
 	// URLs take no matcher, so a query parameter cannot be redacted.
 	Redact []string
+	// ServerURL, when set, is the Go expression of the URL of an HTTP
+	// server the test starts itself (`srv.URL` for an httptest server):
+	// a request URL whose origin differs between the two runs, as a new
+	// server's port does, is written as ServerURL + its path.
+	ServerURL string
 }
 
 // IsRedacted reports whether a header, JSON key, field or column named

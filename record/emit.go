@@ -70,16 +70,15 @@ func Emit(bf string, a, b *Transcript, opts *Options) (*Code, error) {
 				}
 				exprs[j] = secretMatcher(f.Raw)
 			case f.Raw != g.Raw:
-				if !f.Matchable {
-					return nil, &DiffError{Test: a.Test, Reason: fmt.Sprintf("the %s of %s call %d is %s in the first and %s in the second, and the plugin takes no matcher there (give the service a fixed address, or script this call by hand)",
-						f.Name, x.Plugin, i+1, short(f.Raw), short(g.Raw))}
-				}
 				m, ok := "", false
 				if f.Infer != nil {
 					m, ok = f.Infer(f.Raw, g.Raw)
 				}
 				switch {
 				case ok:
+				case !f.Matchable:
+					return nil, &DiffError{Test: a.Test, Reason: fmt.Sprintf("the %s of %s call %d is %s in the first and %s in the second, and the plugin takes no matcher there (give the service a fixed address, or script this call by hand)",
+						f.Name, x.Plugin, i+1, short(f.Raw), short(g.Raw))}
 				case f.Numeric:
 					m = "bigfoot.Any()"
 				default:

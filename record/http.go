@@ -31,7 +31,7 @@ func decodeHTTP(exs []Exchange, opts *Options) []Call {
 		sort.Strings(keys)
 		fields := []Field{
 			{Name: "method", Raw: ex.Method, Go: strconv.Quote(ex.Method)},
-			{Name: "url", Raw: ex.URL, Go: GoString(ex.URL)},
+			{Name: "url", Raw: ex.URL, Go: GoString(ex.URL), Infer: serverURL(opts)},
 		}
 		for _, k := range keys {
 			vs := ex.Header[k]
@@ -221,4 +221,39 @@ func jsonValue(s string) (any, bool) {
 		return nil, false
 	}
 	return v, true
+}
+
+// serverURL returns the Infer of a request URL: when the test starts its
+// own server (Options.ServerURL) and the two runs' URLs differ only in
+// their origin (scheme, host and port, as a new httptest server's do),
+// the URL is written from the server's.
+func serverURL(opts *Options) func(a, b string) (string, bool) {
+	return func(a, b string) (string, bool) {
+		if opts == nil || opts.ServerURL == "" {
+			return "", false
+		}
+		oa, pa := splitOrigin(a)
+		ob, pb := splitOrigin(b)
+		if oa == "" || ob == "" || pa != pb {
+			return "", false
+		}
+		if pa == "" {
+			return opts.ServerURL, true
+		}
+		return opts.ServerURL + " + " + GoString(pa), true
+	}
+}
+
+// splitOrigin splits an absolute URL into its origin (scheme://host:port)
+// and the rest.
+func splitOrigin(u string) (origin, rest string) {
+	i := strings.Index(u, "://")
+	if i <= 0 {
+		return "", ""
+	}
+	j := strings.IndexAny(u[i+3:], "/?#")
+	if j < 0 {
+		return u, ""
+	}
+	return u[:i+3+j], u[i+3+j:]
 }

@@ -292,3 +292,24 @@ func TestEmitOverlappingRequestsAreAssertedInAnyOrder(t *testing.T) {
 		t.Errorf("requests one after the other: %q, %v", code.Assert, err)
 	}
 }
+
+func TestEmitURLOfTheTestsOwnServer(t *testing.T) {
+	port := func(p string) *Transcript {
+		return &Transcript{Test: "TestX", HTTP: []Exchange{exchange(1, "http://127.0.0.1:"+p+"/users/1?full=1", "a")}}
+	}
+	code, err := Emit("bf", port("4000"), port("4001"), &Options{ServerURL: "srv.URL"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(code.Script[0], `bf.HTTP().Expect("GET", srv.URL + "/users/1?full=1", `) ||
+		!strings.HasPrefix(code.Assert[0], `bf.HTTP().AssertRequest("GET", srv.URL + "/users/1?full=1", `) {
+		t.Errorf("code:\n%s\n%s", code.Script[0], code.Assert[0])
+	}
+	path := func(p string) *Transcript {
+		return &Transcript{Test: "TestX", HTTP: []Exchange{exchange(1, "http://127.0.0.1:4000/users/"+p, "a")}}
+	}
+	var d *DiffError
+	if _, err := Emit("bf", path("1"), path("2"), &Options{ServerURL: "srv.URL"}); !errors.As(err, &d) {
+		t.Errorf("URLs whose paths differ: %v, want a *DiffError", err)
+	}
+}

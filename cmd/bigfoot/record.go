@@ -218,7 +218,9 @@ func runRecord(args []string, stdout, stderr io.Writer) int {
 			status = 1
 			continue
 		}
-		code, err := record.Emit(loc.verifier, a, b, opts)
+		testOpts := *opts
+		testOpts.ServerURL = loc.serverURL
+		code, err := record.Emit(loc.verifier, a, b, &testOpts)
 		if err != nil {
 			fmt.Fprintf(stderr, "%s:%d: %v\n", rel(loc.file), loc.line, err)
 			status = 1
@@ -373,6 +375,7 @@ type location struct {
 	test, file string
 	line       int    // of the function, for printed code
 	verifier   string // the expression the test calls Sandbox on
+	serverURL  string // X.URL, for the one httptest server X the test starts, if it starts one
 	marked     bool   // the function has one script and one assert marker
 	scriptLine int    // 1-based lines of the markers
 	assertLine int
@@ -430,6 +433,7 @@ func locate(dir, test string) (*location, error) {
 			if loc.marked {
 				after = loc.scriptLine
 			}
+			loc.serverURL = httptestServer(fd.Body)
 			ast.Inspect(scope, func(n ast.Node) bool {
 				call, ok := n.(*ast.CallExpr)
 				if !ok || loc.verifier != "bf" && loc.verifier != "" {
@@ -448,6 +452,43 @@ func locate(dir, test string) (*location, error) {
 		}
 	}
 	return nil, fmt.Errorf("%s: no function %s in %s/*_test.go to write the recorded code for", test, top, dir)
+}
+
+// httptestServer returns X.URL when body starts one httptest server, X :=
+// httptest.NewServer(...) (or NewTLSServer, NewUnstartedServer), and ""
+// when it starts none or several: its URL, new each run, is what the
+// recorded requests' URLs are written from.
+func httptestServer(body ast.Node) string {
+	var names []string
+	ast.Inspect(body, func(n ast.Node) bool {
+		as, ok := n.(*ast.AssignStmt)
+		if !ok || len(as.Lhs) != 1 || len(as.Rhs) != 1 {
+			return true
+		}
+		call, ok := as.Rhs[0].(*ast.CallExpr)
+		if !ok {
+			return true
+		}
+		sel, ok := call.Fun.(*ast.SelectorExpr)
+		if !ok {
+			return true
+		}
+		pkg, ok := sel.X.(*ast.Ident)
+		id, ok2 := as.Lhs[0].(*ast.Ident)
+		if ok && ok2 && pkg.Name == "httptest" && id.Name != "_" {
+			switch sel.Sel.Name {
+			case "NewServer", "NewTLSServer", "NewUnstartedServer":
+				if !contains(names, id.Name) {
+					names = append(names, id.Name)
+				}
+			}
+		}
+		return true
+	})
+	if len(names) != 1 {
+		return ""
+	}
+	return names[0] + ".URL"
 }
 
 // subtest returns the function literal that body passes to a t.Run whose

@@ -146,6 +146,8 @@ func TestRecordHTTPAndLineProtocol(t *testing.T) {
 		`bf.HTTP().AssertRequest("POST", "` + srv.URL + `/users"`,
 		`bf.DNS().ExpectLookup("localhost", []string{`,
 		"bf.InAnyOrder(func() {\n\t\tbf.HTTP().AssertRequest(\"GET\", \"" + srv.URL + "/users/",
+		`bf.HTTP().Expect("GET", srv.URL+"/users/7", bfhttp.Response{Status: 200, Header: http.Header{"Content-Type": {"text/plain; charset=utf-8"}}, Body: []byte(` + "`" + `{"id":7}` + "`" + `)})`,
+		`bf.HTTP().AssertRequest("GET", srv.URL+"/users/7", bfhttp.MatchHeader(`,
 		`bf.DNS().AssertLookup("localhost")`,
 		`bf.Exec().Expect([]string{"sh", "-c", "tr a-z A-Z; echo done >&2; exit 3"}, bfexec.Result{Stdout: []byte("HELLO"), Stderr: []byte("done\n"), ExitCode: 3})`,
 		`bf.Exec().AssertRun([]string{"sh", "-c", "tr a-z A-Z; echo done >&2; exit 3"}, "", []byte("hello"))`,
@@ -158,8 +160,8 @@ func TestRecordHTTPAndLineProtocol(t *testing.T) {
 	if !strings.Contains(stdout, "// TestUnmarked (") || !strings.Contains(stdout, "bf.HTTP().Expect(") {
 		t.Errorf("TestUnmarked, which has no markers, is not printed:\n%s", stdout)
 	}
-	if strings.Count(text, "// bigfoot:end") != 12 {
-		t.Errorf("want 12 end markers (2 per marked test), got %d", strings.Count(text, "// bigfoot:end"))
+	if strings.Count(text, "// bigfoot:end") != 14 {
+		t.Errorf("want 14 end markers (2 per marked test), got %d", strings.Count(text, "// bigfoot:end"))
 	}
 
 	// Recording again replaces the blocks rather than adding to them.
@@ -177,7 +179,7 @@ func TestRecordHTTPAndLineProtocol(t *testing.T) {
 	ln.Close()
 	offline := func(args ...string) (int, string) {
 		t.Helper()
-		cmd := exec.Command("go", append([]string{"run", mustAbs(t, "."), "test", "-count=1", "-run", "TestFetchUser|TestCreateUser|TestGreet|TestLocalAddrs|TestShout|TestFetchMany"}, args...)...)
+		cmd := exec.Command("go", append([]string{"run", mustAbs(t, "."), "test", "-count=1", "-run", "TestFetchUser|TestCreateUser|TestGreet|TestLocalAddrs|TestShout|TestFetchMany|TestOwnServer"}, args...)...)
 		cmd.Dir = dir
 		out, err := cmd.CombinedOutput()
 		if err != nil {
@@ -197,12 +199,13 @@ func TestRecordHTTPAndLineProtocol(t *testing.T) {
 	changed := strings.Replace(text, `FetchUser(os.Getenv("APP_BASE"), 1)`, `FetchUser(os.Getenv("APP_BASE"), 2)`, 1)
 	changed = strings.Replace(changed, `Greet(os.Getenv("APP_GREETER"), "ada")`, `Greet(os.Getenv("APP_GREETER"), "bob")`, 1)
 	changed = strings.Replace(changed, `Shout("hello")`, `Shout("bye")`, 1)
+	changed = strings.Replace(changed, `FetchUser(srv.URL, 7)`, `FetchUser(srv.URL, 8)`, 1)
 	must(t, os.WriteFile(app, []byte(changed), 0o644))
 	code, out := offline("./...")
 	if code == 0 {
 		t.Fatalf("the changed calls pass:\n%s", out)
 	}
-	for _, want := range []string{"GET " + srv.URL + "/users/2", "HELLO bob", `[]byte("bye")`} {
+	for _, want := range []string{"GET " + srv.URL + "/users/2", "HELLO bob", `[]byte("bye")`, "/users/8"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("the failure does not show %q:\n%s", want, out)
 		}
