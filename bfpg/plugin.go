@@ -4,7 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/bigfoot-go/bigfoot/internal/pgwire"
+	"github.com/bigfoot-go/bigfoot/pgwire"
 	"net"
 	"net/netip"
 	"strconv"

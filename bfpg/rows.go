@@ -1,7 +1,7 @@
 package bfpg
 
 import (
-	"github.com/bigfoot-go/bigfoot/internal/pgwire"
+	"github.com/bigfoot-go/bigfoot/pgwire"
 	"strconv"
 	"strings"
 	"unicode"

@@ -3,7 +3,7 @@ package bfpg
 import (
 	"crypto/md5"
 	"encoding/hex"
-	"github.com/bigfoot-go/bigfoot/internal/pgwire"
+	"github.com/bigfoot-go/bigfoot/pgwire"
 	"slices"
 	"strconv"
 	"strings"

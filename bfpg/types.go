@@ -4,7 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"encoding/hex"
-	"github.com/bigfoot-go/bigfoot/internal/pgwire"
+	"github.com/bigfoot-go/bigfoot/pgwire"
 	"math"
 	"strconv"
 	"strings"

@@ -7,7 +7,7 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"errors"
-	"github.com/bigfoot-go/bigfoot/internal/pgwire"
+	"github.com/bigfoot-go/bigfoot/pgwire"
 	"math"
 	"regexp"
 	"strconv"
