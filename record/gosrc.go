@@ -47,10 +47,6 @@ func IsMatcher(expr string) bool { return strings.HasPrefix(expr, "bigfoot.") }
 // there and the literal text around it.
 const secretMark = "\x00bigfoot-redacted\x00"
 
-// MarkSecret replaces each secret inside a raw value with a mark that the
-// emitter turns into a wildcard of its matcher.
-func MarkSecret() string { return secretMark }
-
 // secretMatcher is the matcher that stands for a secret field's value, so
 // that the secret never reaches the emitted code: the literal text around
 // marked secrets, or the scheme of an Authorization-like value, or any

@@ -513,11 +513,6 @@ func subtest(body ast.Node, name string) *ast.FuncLit {
 	return found
 }
 
-// statements formats lines as Go statements, one block of source.
-func statements(lines []string) string {
-	return strings.Join(lines, "\n")
-}
-
 // checkStatements parses code as a function body, so that what is written
 // or printed is always Go.
 func checkStatements(code string) (string, error) {
@@ -534,10 +529,10 @@ func checkStatements(code string) (string, error) {
 // blocks returns the code that goes before the sandbox (set-up and
 // script) and after it (assertions), each gofmt'd as statements.
 func blocks(code *record.Code) (before, after string, err error) {
-	if before, err = checkStatements(statements(append(append([]string{}, code.Setup...), code.Script...))); err != nil {
+	if before, err = checkStatements(strings.Join(append(append([]string{}, code.Setup...), code.Script...), "\n")); err != nil {
 		return "", "", err
 	}
-	after, err = checkStatements(statements(code.Assert))
+	after, err = checkStatements(strings.Join(code.Assert, "\n"))
 	return before, after, err
 }
 
