@@ -12,6 +12,7 @@ func TestEveryDoubleRuns(t *testing.T) {
 		runHttpmock(t, w, m.send, 2)
 		runGock(t, w, m.send, 2)
 		runNone(t, w, m.send, 2)
+		runFloor(t, w, m.send, 2)
 	}
 	runServer(t, w, 2)
 }
