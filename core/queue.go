@@ -21,7 +21,8 @@ type Queue struct {
 	v    *Verifier
 	spec *QueueSpec
 
-	// mu guards every field below and the entries' used flags.
+	// mu guards every field below and the entries' used flags, unless the
+	// spec gives a lock of the plugin's (QueueSpec.Mu), which then does.
 	mu      sync.Mutex
 	byKey   map[string]*entryList // nil until the first keyed entry (a nil map reads as empty)
 	matched []*Entry              // entries with a Match or MatchEntry function, in registration order
@@ -43,6 +44,34 @@ type QueueSpec struct {
 	// Validate, if set, checks an entry's Returns when it is added; the
 	// error it returns is the misuse reported.
 	Validate func(e *Entry) error
+	// Mu, if set, is a lock of the plugin's that guards its queues in
+	// place of their own: a plugin that adds to and takes from its queues
+	// only while holding a lock of its own anyway (a function mock, whose
+	// script is cut into several queues under one lock) calls AddLocked,
+	// AddEntryLocked and TakeLocked with Mu held, and pays for one lock
+	// per call instead of two. The queues' other methods (Add, AddEntry,
+	// Take, TakeBytes, Unused, Pending, and VerifyAll's check) take Mu
+	// themselves, so they must be called without it held. Set it before
+	// the first NewQueue with the spec, and leave it.
+	Mu *sync.Mutex
+}
+
+// lock takes the lock that guards q: the spec's Mu, or q's own.
+func (q *Queue) lock() {
+	if q.spec.Mu != nil {
+		q.spec.Mu.Lock()
+		return
+	}
+	q.mu.Lock()
+}
+
+// unlock releases what lock took.
+func (q *Queue) unlock() {
+	if q.spec.Mu != nil {
+		q.spec.Mu.Unlock()
+		return
+	}
+	q.mu.Unlock()
 }
 
 // Entry is one scripted answer of a Queue.
@@ -128,6 +157,9 @@ func (l *entryList) at(i int) *Entry {
 // chunk is how many entries or lists a queue allocates at once.
 const chunk = 64
 
+// firstMatched is the room the list of matched entries starts with.
+const firstMatched = 8
+
 // NewQueue returns a matched queue of one plugin on v, checked at VerifyAll.
 func NewQueue(v *Verifier, spec *QueueSpec) *Queue {
 	q := &Queue{v: v, spec: spec} // byKey is made by the first keyed entry: many queues hold only matched ones
@@ -142,6 +174,17 @@ func NewQueue(v *Verifier, spec *QueueSpec) *Queue {
 // the test's line. It returns the added entry, a copy of e cut from the
 // queue's chunks; AddEntry registers storage of the caller's instead.
 func (q *Queue) Add(e Entry, pc uintptr, opts ...StepOption) *Entry {
+	return q.add(e, pc, opts, false)
+}
+
+// AddLocked is Add with the spec's Mu held by the caller (see QueueSpec.Mu;
+// without one, it is Add). Validate, if set, runs with Mu held.
+func (q *Queue) AddLocked(e Entry, pc uintptr, opts ...StepOption) *Entry {
+	return q.add(e, pc, opts, q.spec.Mu != nil)
+}
+
+// add is Add; held says the caller holds the spec's Mu.
+func (q *Queue) add(e Entry, pc uintptr, opts []StepOption, held bool) *Entry {
 	q.prepare(&e, opts)
 	if q.spec.Validate != nil && e.Err == nil {
 		// Validate sees a copy: handing it e's own address would move e
@@ -160,8 +203,10 @@ func (q *Queue) Add(e Entry, pc uintptr, opts ...StepOption) *Entry {
 		q.v.Misuse(err)
 		return nil
 	}
-	q.mu.Lock()
-	defer q.mu.Unlock()
+	if !held {
+		q.lock()
+		defer q.unlock()
+	}
 	if len(q.entries) == cap(q.entries) {
 		q.entries = make([]Entry, 0, chunk)
 	}
@@ -182,6 +227,18 @@ func (q *Queue) Add(e Entry, pc uintptr, opts ...StepOption) *Entry {
 // MatchEntry set is a misuse, reported as an *InvalidEntryError. It
 // returns e, or nil after a misuse.
 func (q *Queue) AddEntry(e *Entry, pc uintptr, opts ...StepOption) *Entry {
+	return q.addEntry(e, pc, opts, false)
+}
+
+// AddEntryLocked is AddEntry with the spec's Mu held by the caller (see
+// QueueSpec.Mu; without one, it is AddEntry). Validate, if set, runs with
+// Mu held.
+func (q *Queue) AddEntryLocked(e *Entry, pc uintptr, opts ...StepOption) *Entry {
+	return q.addEntry(e, pc, opts, q.spec.Mu != nil)
+}
+
+// addEntry is AddEntry; held says the caller holds the spec's Mu.
+func (q *Queue) addEntry(e *Entry, pc uintptr, opts []StepOption, held bool) *Entry {
 	if err := q.check(e, true); err != nil {
 		q.v.Reporter().Helper()
 		q.v.Misuse(err)
@@ -195,8 +252,10 @@ func (q *Queue) AddEntry(e *Entry, pc uintptr, opts ...StepOption) *Entry {
 			return nil
 		}
 	}
-	q.mu.Lock()
-	defer q.mu.Unlock()
+	if !held {
+		q.lock()
+		defer q.unlock()
+	}
 	if e.seq != 0 {
 		// Checked again under the lock: two goroutines adding one entry.
 		q.v.Reporter().Helper()
@@ -252,12 +311,18 @@ func (q *Queue) invalid(e *Entry, reason string) *InvalidEntryError {
 }
 
 // linkLocked numbers ent and files it by key or with the matched
-// entries. Call with q.mu held.
+// entries. Call with q's lock held (see lock).
 func (q *Queue) linkLocked(ent *Entry, pc uintptr) {
 	ent.pc = pc
 	q.seq++
 	ent.seq = q.seq
 	if ent.Match != nil || ent.MatchEntry != nil {
+		if q.matched == nil {
+			// Room for a few from the start: append would grow the
+			// list through 1, 2 and 4 first, an allocation and a copy
+			// each, where a plugin scripting matchers often has several.
+			q.matched = make([]*Entry, 0, firstMatched)
+		}
 		q.matched = append(q.matched, ent)
 		return
 	}
@@ -284,8 +349,18 @@ func (q *Queue) linkLocked(ent *Entry, pc uintptr) {
 // when no entry matches (the caller reports the unmocked call). A panic in
 // a Match function or in record is returned as a *PanicError.
 func (q *Queue) Take(key string, call any, record func(*Entry) error) (ent *Entry, err error) {
-	q.mu.Lock()
-	defer q.mu.Unlock()
+	q.lock()
+	defer q.unlock()
+	return q.take(q.byKey[key], call, record)
+}
+
+// TakeLocked is Take with the spec's Mu held by the caller (see
+// QueueSpec.Mu; without one, it is Take). The Match functions and record
+// run with Mu held.
+func (q *Queue) TakeLocked(key string, call any, record func(*Entry) error) (ent *Entry, err error) {
+	if q.spec.Mu == nil {
+		return q.Take(key, call, record)
+	}
 	return q.take(q.byKey[key], call, record)
 }
 
@@ -293,12 +368,12 @@ func (q *Queue) Take(key string, call any, record func(*Entry) error) (ent *Entr
 // builds the key of each call in scratch space looks it up without
 // allocating a string.
 func (q *Queue) TakeBytes(key []byte, call any, record func(*Entry) error) (ent *Entry, err error) {
-	q.mu.Lock()
-	defer q.mu.Unlock()
+	q.lock()
+	defer q.unlock()
 	return q.take(q.byKey[string(key)], call, record)
 }
 
-// take is Take's work on the key's list (nil for none). Call with q.mu held.
+// take is Take's work on the key's list (nil for none). Call with q's lock held.
 func (q *Queue) take(l *entryList, call any, record func(*Entry) error) (ent *Entry, err error) {
 	defer func() {
 		if p := recover(); p != nil {
@@ -341,8 +416,8 @@ func (q *Queue) take(l *entryList, call any, record func(*Entry) error) (ent *En
 
 // Unused returns the required entries not yet taken, in registration order.
 func (q *Queue) Unused() []*Entry {
-	q.mu.Lock()
-	defer q.mu.Unlock()
+	q.lock()
+	defer q.unlock()
 	if q.taken == q.seq {
 		return nil // every entry was taken: the common case at VerifyAll, without a walk
 	}
@@ -358,8 +433,8 @@ func (q *Queue) Unused() []*Entry {
 // Pending returns the entries not yet taken, optional ones included, for
 // an unmocked call's message (at most limit, and how many more).
 func (q *Queue) Pending(limit int) ([]*Entry, int) {
-	q.mu.Lock()
-	defer q.mu.Unlock()
+	q.lock()
+	defer q.unlock()
 	var out []*Entry
 	more := 0
 	q.eachLocked(func(e *Entry) {
@@ -378,7 +453,7 @@ func (q *Queue) Pending(limit int) ([]*Entry, int) {
 // and the matched entries merged by seq. The queue keeps no third list of
 // all of them, which would cost every entry another pointer (and its
 // slice's growth). Only failure paths and VerifyAll call it. Call with
-// q.mu held.
+// q's lock held.
 func (q *Queue) eachLocked(fn func(*Entry)) {
 	k, m := q.keyed, q.matched
 	for len(k) > 0 || len(m) > 0 {

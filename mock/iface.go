@@ -16,8 +16,13 @@ import (
 type Mock struct {
 	v       *core.Verifier
 	methods []*method
-	byName  map[string]*method
-	owner   *owner
+	// The owner and the first methods' list, inline: making a mock of an
+	// interface with up to 4 methods costs an allocation for the Mock and
+	// one per method, no more.
+	ownerBuf   owner
+	methodsBuf [4]*method
+	specs      []MethodSpec // the spec's methods, by which Source finds one (read only)
+	owner      *owner
 }
 
 // Spec describes a generated mock to the runtime.
@@ -43,8 +48,14 @@ func NewMock(h core.Host, spec Spec) *Mock {
 	v := h.Core()
 	p := pluginOf(v)
 	typ := strings.TrimPrefix(spec.Constructor, "New")
-	o := &owner{pc: pc, fn: spec.Constructor, fallback: lowerFirst(typ)}
-	m := &Mock{v: v, owner: o, byName: make(map[string]*method, len(spec.Methods))}
+	m := &Mock{v: v, specs: spec.Methods}
+	m.ownerBuf = owner{pc: pc, fn: spec.Constructor, fallback: typ, lower: true}
+	o := &m.ownerBuf
+	m.owner = o
+	m.methods = m.methodsBuf[:0]
+	if len(spec.Methods) > len(m.methodsBuf) {
+		m.methods = make([]*method, 0, len(spec.Methods))
+	}
 	for _, ms := range spec.Methods {
 		results := make([]reflect.Type, len(ms.Results))
 		for i, r := range ms.Results {
@@ -53,7 +64,6 @@ func NewMock(h core.Host, spec Spec) *Mock {
 		mm := newMethod(v, spec.Interface+"."+ms.Name, exportedName(ms.Name), ifaceForm, ms.Params, ms.Variadic, results, o)
 		p.track(mm)
 		m.methods = append(m.methods, mm)
-		m.byName[ms.Name] = mm
 	}
 	return m
 }
@@ -64,6 +74,16 @@ func NewMock(h core.Host, spec Spec) *Mock {
 // call that holds e; Call hands it back to the call that takes it.
 func (m *Mock) Expect(i int, e *Expectation, answer any, k *Key, args ...core.Value) {
 	m.methods[i].register(e, answer, args, k, core.Caller(1))
+}
+
+// ExpectOwned is Expect for wanted values held by the typed call itself
+// (its w field, which the generated Expect<Method> and, for the common
+// arguments, Expect<Method>Match fill): e keeps want rather than a copy,
+// so an expectation costs no room in the method's arena of values, and
+// its values lie beside it. want must not be changed afterwards, and must
+// live as long as e (the typed call holds both).
+func (m *Mock) ExpectOwned(i int, e *Expectation, answer any, k *Key, want []core.Value) {
+	m.methods[i].registerOwned(e, answer, want[:len(want):len(want)], k, core.Caller(1))
 }
 
 // ExpectMatch registers an expectation of method i from the
@@ -132,8 +152,12 @@ func (m *Mock) Misuse(err error) {
 // Source returns the source of one method's interactions, for the generic
 // bf.AssertInteraction; nil for a name the interface does not have.
 func (m *Mock) Source(method string) *core.Source {
-	if mm := m.byName[method]; mm != nil {
-		return mm.src
+	// A scan, not a map: an interface has few methods, and only this
+	// lookup (rare: bf.AssertInteraction's source) would need one.
+	for i := range m.specs {
+		if m.specs[i].Name == method {
+			return m.methods[i].src
+		}
 	}
 	return nil
 }
@@ -158,6 +182,9 @@ func SourceOf(generated interface{ BigfootMock() *Mock }, method string) *core.S
 // method get() are ExpectGet and AssertGet.
 func exportedName(s string) string {
 	r, n := utf8.DecodeRuneInString(s)
+	if unicode.IsUpper(r) {
+		return s // exported already: no new string
+	}
 	return string(unicode.ToUpper(r)) + s[n:]
 }
 

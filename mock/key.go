@@ -152,6 +152,13 @@ func (k *Key) fragEqual(i int, want string) bool {
 
 // copyFrom makes k a copy of src, reusing k's storage.
 func (k *Key) copyFrom(src *Key) {
+	if src.ext == nil {
+		// The common short key: its bytes in use, without put's tests.
+		k.n, k.ext = src.n, nil
+		copy(k.buf[:src.n], src.buf[:src.n])
+		k.ends, k.args, k.none = src.ends, src.args, src.none
+		return
+	}
 	k.n, k.ext = 0, k.ext[:0]
 	if k.ext != nil && len(src.bytes()) <= len(k.buf) {
 		k.ext = nil

@@ -26,7 +26,7 @@ var pluginKey = core.NewKey[*plugin]("mock", "mock.Func(bf, &fn)")
 
 func pluginOf(v *core.Verifier) *plugin {
 	return pluginKey.Of(v, func(v *core.Verifier) *plugin {
-		p := &plugin{v: v, funcs: map[unsafe.Pointer]any{}}
+		p := &plugin{v: v} // funcs is made by the first claim: a generated mock's plugin never needs it
 		v.OnVerify(p.verify)
 		return p
 	})
@@ -68,7 +68,7 @@ func (p *plugin) verify() error {
 	methods := p.methods
 	p.methods = nil
 	funcs := p.funcs
-	p.funcs = map[unsafe.Pointer]any{}
+	p.funcs = nil
 	p.mu.Unlock()
 	for i := len(restores) - 1; i >= 0; i-- {
 		restores[i]()
@@ -105,6 +105,9 @@ func (p *plugin) claim(target unsafe.Pointer, as string, pc uintptr, label func(
 				"// Remove t.Parallel() from them, or make sure " + by + " verifies (bf.VerifyAll()) before this test swaps it."}
 	}
 	x, restore := make()
+	if p.funcs == nil {
+		p.funcs = map[unsafe.Pointer]any{}
+	}
 	p.funcs[target] = x
 	p.restores = append(p.restores, restore)
 	if swapped.by == nil {

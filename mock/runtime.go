@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"math"
+	"math/bits"
 	"reflect"
 	"strconv"
 	"strings"
@@ -60,15 +61,25 @@ type method struct {
 	// appear only in messages).
 	expectMatch, assertMatch string
 
-	mu       sync.Mutex // guards segs, head, cur, needVals, arena, wants, calls (and a FuncMock's slab)
+	// Room for the small slices and the source above, inline: making
+	// the method of a signature with up to 4 fields (the common one)
+	// costs one allocation, not five. Set by newMethod; read only.
+	srcBuf    core.Source
+	fieldsBuf [4]string
+	ptypesBuf [4]reflect.Type
+	pfastBuf  [4]uint8
+
+	mu       sync.Mutex // guards segs, head, cur, needVals, arena, wants, calls, matched (and a FuncMock's slab), and the segments' queues (qspec.Mu)
 	segs     []*segment
+	segsBuf  [4]*segment  // segs' first storage, inline: a script of up to 256 expectations makes no list of segments
 	head     int          // segments before it are used up
 	cur      callDesc     // the call being matched
 	needVals bool         // some expectation tests a call's values (not only key fragments): cur copies them
 	arena    []byte       // bytes of the expectations' keys and fragments (see keep)
 	calls    any          // the *slab of the generated typed calls (see NewCall)
 	wants    []core.Value // the expectations' wanted values (see cutLocked)
-	matched  atomic.Int32 // entries with a Match function: calls describe themselves only when there are some
+
+	matched int32 // entries with a Match function: calls describe themselves only when there are some (a plain count: both its users hold mu)
 }
 
 type segment struct {
@@ -82,6 +93,7 @@ type owner struct {
 	pc       uintptr
 	fn       string // the function called on that line: "Func", "Spy", "NewMockStore"
 	fallback string // the name to use without the source
+	lower    bool   // fallback is a type name, to write with a lower-case first letter (done only for messages)
 	reuse    bool   // the call itself may stand for the mock (mock.Func is idempotent)
 }
 
@@ -96,17 +108,35 @@ func (o *owner) accessor() string {
 	case o.reuse && s.Call != "":
 		return s.Call
 	}
+	if o.lower {
+		return lowerFirst(o.fallback)
+	}
 	return o.fallback
 }
 
 func newMethod(v *core.Verifier, label, name string, f form, params []Param, variadic bool, results []reflect.Type, o *owner) *method {
 	m := &method{v: v, label: label, name: name, form: f, params: params, variadic: variadic, results: results, owner: o,
 		qspec: core.QueueSpec{Plugin: "mock"}}
+	// The segments' queues are guarded by mu, which add and take hold
+	// anyway: one lock per expectation and per call, not two.
+	m.qspec.Mu = &m.mu
 	m.errLast = len(results) > 0 && results[len(results)-1] == errorType
-	m.expectMatch, m.assertMatch = "Expect"+m.name+"Match", "Assert"+m.name+"Match"
-	fields := make([]string, 0, len(params))
-	m.ptypes = make([]reflect.Type, len(params))
-	m.pfast = make([]uint8, len(params))
+	// Both names cut from one string: one allocation, not two.
+	both := "Expect" + m.name + "Match" + "Assert" + m.name + "Match"
+	m.expectMatch, m.assertMatch = both[:len(both)/2], both[len(both)/2:]
+	nf := len(params)
+	if f == spyForm {
+		nf += len(results)
+	}
+	fields := m.fieldsBuf[:0]
+	if nf > len(m.fieldsBuf) {
+		fields = make([]string, 0, nf)
+	}
+	if len(params) <= len(m.ptypesBuf) {
+		m.ptypes, m.pfast = m.ptypesBuf[:len(params)], m.pfastBuf[:len(params)]
+	} else {
+		m.ptypes, m.pfast = make([]reflect.Type, len(params)), make([]uint8, len(params))
+	}
 	for i, p := range params {
 		fields = append(fields, p.Name)
 		m.ptypes[i] = p.Type
@@ -130,7 +160,8 @@ func newMethod(v *core.Verifier, label, name string, f form, params []Param, var
 		// function worth mocking comes near.
 		panic("bigfoot/mock: " + label + " has " + strconv.Itoa(len(fields)) + " parameters and results; a mock handles at most 65535")
 	}
-	m.src = &core.Source{Plugin: "mock", Name: label, Fields: fields, GoExpr: "", Hint: m.hint}
+	m.srcBuf = core.Source{Plugin: "mock", Name: label, Fields: fields, GoExpr: "", Hint: m.hint}
+	m.src = &m.srcBuf
 	return m
 }
 
@@ -153,9 +184,15 @@ type Expectation struct {
 	// its key fragment, which frags holds; the other fields of an
 	// expectation matched by scanning are tested by their wanted value.
 	fragMask uint8
+	// valMask has bit i set when field i (i < maxFrags) of one matched
+	// by scanning is tested by its wanted value (a matcher other than
+	// Any(), or a value without a fragment): with fragMask, the fields
+	// matches must look at, so that it passes over the wildcards.
+	valMask uint8
 
 	// What the expectation matches: nwant values (or matchers), one per
-	// field, cut from the method's arena (see cutLocked); a pointer to the
+	// field, cut from the method's arena (see cutLocked) or held by the
+	// generated typed call itself (see Mock.ExpectOwned); a pointer to the
 	// first rather than a slice, since the script keeps one Expectation
 	// per expectation, and a slice header would cost it 16 bytes more.
 	want *core.Value
@@ -257,6 +294,26 @@ func (e *Expectation) script() string {
 // by its key fragment (fragMask), as Any(), by its matcher, or by equality.
 func (e *Expectation) matches(d *callDesc) bool {
 	want := e.wants()
+	if len(want) <= maxFrags {
+		// Only the fields with a test, in order (the fragments are
+		// consumed in it): fragMask's and valMask's bits.
+		frags := e.frags
+		for set := e.fragMask | e.valMask; set != 0; set &= set - 1 {
+			i := bits.TrailingZeros8(set)
+			if e.fragMask&(1<<i) != 0 {
+				f, ok := d.key.fragBytes(i)
+				if !ok || len(f) == 0 || len(f) > len(frags) || string(f) != frags[:len(f)] {
+					return false
+				}
+				frags = frags[len(f):]
+				continue
+			}
+			if !e.matchesValue(&want[i], d.vals[i]) {
+				return false
+			}
+		}
+		return true
+	}
 	frags := e.frags
 	for i := range want {
 		if i < maxFrags && e.fragMask&(1<<i) != 0 {
@@ -267,20 +324,23 @@ func (e *Expectation) matches(d *callDesc) bool {
 			frags = frags[len(f):]
 			continue
 		}
-		w := &want[i]
-		switch {
-		case w.IsAny():
-		case w.IsMatcher():
-			if !w.Interface().(core.Matcher).Matches(d.vals[i].Interface()) {
-				return false
-			}
-		default:
-			if !equalAny(w.Interface(), d.vals[i].Interface()) {
-				return false
-			}
+		if !e.matchesValue(&want[i], d.vals[i]) {
+			return false
 		}
 	}
 	return true
+}
+
+// matchesValue tests one field of the call by its wanted value: Any(), a
+// matcher, or equality.
+func (e *Expectation) matchesValue(w *core.Value, got core.Value) bool {
+	switch {
+	case w.IsAny():
+		return true
+	case w.IsMatcher():
+		return w.Interface().(core.Matcher).Matches(got.Interface())
+	}
+	return equalAny(w.Interface(), got.Interface())
 }
 
 func (m *method) raisesError(call string) error {
@@ -303,13 +363,13 @@ func (m *method) add(e core.Entry, pc uintptr, needVals bool) *core.Entry {
 
 // addLocked is add with m.mu held.
 func (m *method) addLocked(e core.Entry, pc uintptr, needVals bool) *core.Entry {
-	return m.segmentLocked(&e, needVals).q.Add(e, pc)
+	return m.segmentLocked(&e, needVals).q.AddLocked(e, pc)
 }
 
 // addOwnedLocked is addLocked for an entry the expectation owns (see
 // Expectation.ent).
 func (m *method) addOwnedLocked(e *core.Entry, pc uintptr, needVals bool) *core.Entry {
-	return m.segmentLocked(e, needVals).q.AddEntry(e, pc)
+	return m.segmentLocked(e, needVals).q.AddEntryLocked(e, pc)
 }
 
 // segmentLocked returns the segment that takes e next, opening a new one
@@ -321,11 +381,14 @@ func (m *method) segmentLocked(e *core.Entry, needVals bool) *segment {
 		s = m.segs[n-1]
 	} else {
 		s = &segment{q: core.NewQueue(m.v, &m.qspec)}
+		if m.segs == nil {
+			m.segs = m.segsBuf[:0]
+		}
 		m.segs = append(m.segs, s)
 	}
 	s.added++
 	if e.Match != nil || e.MatchEntry != nil {
-		m.matched.Add(1)
+		m.matched++
 	}
 	return s
 }
@@ -338,18 +401,34 @@ const (
 )
 
 // register adds an expectation for want (values or matchers, one per
-// field, which e keeps) whose values k has keyed.
+// field, which e keeps: a copy cut from the method's arena) whose values k
+// has keyed.
 func (m *method) register(e *Expectation, answer any, want []core.Value, k *Key, pc uintptr) {
+	// One hold of the lock for the arenas and the segment: this runs once
+	// per expectation, and calls no code of the test's.
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.registerLocked(e, answer, m.cutLocked(want), k, pc)
+}
+
+// registerOwned is register for wanted values held by the typed call
+// itself (see Mock.ExpectOwned), which e keeps rather than a copy. It is
+// a function of its own so that register's want, which only the copy
+// reads, does not escape: its callers keep theirs on the stack.
+func (m *method) registerOwned(e *Expectation, answer any, want []core.Value, k *Key, pc uintptr) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.registerLocked(e, answer, want, k, pc)
+}
+
+// registerLocked is register's work on kept, the values e keeps. Call
+// with m.mu held.
+func (m *method) registerLocked(e *Expectation, answer any, kept []core.Value, k *Key, pc uintptr) {
 	e.m = m
 	if len(m.results) == 0 {
 		e.ready.Store(true)
 	}
 	key, keyed := k.keyBytes()
-	// One hold of the lock for the arenas and the segment: this runs once
-	// per expectation, and calls no code of the test's.
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	kept := m.cutLocked(want)
 	e.nwant = uint16(len(kept))
 	if len(kept) > 0 {
 		e.want = &kept[0]
@@ -360,9 +439,18 @@ func (m *method) register(e *Expectation, answer any, want []core.Value, k *Key,
 	} else {
 		// A value's test compares fragments when the key has one for it,
 		// values otherwise; a matcher's needs nothing stored.
-		var buf [64]byte
-		frags := buf[:0]
-		for i, w := range kept {
+		// The fragments are appended to the arena in place: they are
+		// parts of the key, so the key's length is room for all.
+		all := k.bytes()
+		inArena := len(all) <= arenaMax/4
+		var frags []byte
+		if inArena {
+			m.roomLocked(len(all))
+			frags = m.arena
+		}
+		start := len(frags)
+		for i := range kept {
+			w := &kept[i]
 			if f, ok := k.fragBytes(i); ok && len(f) > 0 && !w.IsMatcher() {
 				e.fragMask |= 1 << i // i < maxFrags, as fragBytes has it
 				frags = append(frags, f...)
@@ -370,9 +458,21 @@ func (m *method) register(e *Expectation, answer any, want []core.Value, k *Key,
 			}
 			// What needVals finds, decided here at no cost of its own:
 			// every test but a fragment's and Any()'s reads the values.
-			needVals = needVals || !w.IsAny()
+			if !w.IsAny() {
+				needVals = true
+				if i < maxFrags {
+					e.valMask |= 1 << i
+				}
+			}
 		}
-		e.frags = m.keepLocked(frags)
+		switch {
+		case len(frags) == start:
+		case inArena:
+			m.arena = frags // within the room made: the arena did not move
+			e.frags = unsafe.String(&frags[start], len(frags)-start)
+		default:
+			e.frags = string(frags)
+		}
 		e.ent.MatchEntry = matchEntry
 	}
 	e.ent.Returns = answer
@@ -454,12 +554,19 @@ func (m *method) keepLocked(b []byte) string {
 	if len(b) > arenaMax/4 {
 		return string(b)
 	}
-	if cap(m.arena)-len(m.arena) < len(b) {
-		m.arena = make([]byte, 0, max(min(2*cap(m.arena), arenaMax), arenaFirst))
-	}
+	m.roomLocked(len(b))
 	start := len(m.arena)
 	m.arena = append(m.arena, b...)
 	return unsafe.String(&m.arena[start], len(b))
+}
+
+// roomLocked makes room for n more bytes (n <= arenaMax/4) in the
+// method's arena, starting a new chunk when the current one lacks it.
+// Call with m.mu held.
+func (m *method) roomLocked(n int) {
+	if cap(m.arena)-len(m.arena) < n {
+		m.arena = make([]byte, 0, max(min(2*cap(m.arena), arenaMax), arenaFirst))
+	}
 }
 
 // The arena of wanted values grows from arenaFirstN elements to
@@ -483,8 +590,14 @@ func (m *method) cutLocked(want []core.Value) []core.Value {
 		m.wants = make([]core.Value, 0, max(min(2*cap(m.wants), arenaMaxN), arenaFirstN, len(want)))
 	}
 	start := len(m.wants)
-	m.wants = append(m.wants, want...)
-	return m.wants[start:len(m.wants):len(m.wants)]
+	m.wants = m.wants[:start+len(want)]
+	kept := m.wants[start:len(m.wants):len(m.wants)]
+	for i := range want {
+		// Element by element: for the few values of a call, cheaper
+		// than the typed copy append makes of a slice with pointers.
+		kept[i] = want[i]
+	}
+	return kept
 }
 
 // callDesc is what Match functions see of the call being matched. Each
@@ -517,7 +630,7 @@ func (m *method) take(key string, call any, record func(*core.Entry) error) (*co
 			}
 			continue
 		}
-		ent, err := s.q.Take(key, call, record)
+		ent, err := s.q.TakeLocked(key, call, record)
 		if err != nil {
 			return nil, err
 		}
@@ -548,7 +661,7 @@ func (m *method) call(k *Key, args []core.Value) (*Expectation, error) {
 	}
 	m.mu.Lock()
 	var desc any
-	if m.matched.Load() > 0 {
+	if m.matched > 0 {
 		m.cur.set(k, args, m.needVals)
 		desc = &m.cur
 	}
@@ -578,6 +691,16 @@ func (m *method) call(k *Key, args []core.Value) (*Expectation, error) {
 // lists them.
 func (m *method) fillScripts() {
 	m.mu.Lock()
+	unused := false
+	for _, s := range m.segs[m.head:] {
+		unused = unused || s.taken < s.added
+	}
+	if !unused {
+		// Every expectation was taken (the passing test's case): nothing
+		// to render, and no copy of the segments to make.
+		m.mu.Unlock()
+		return
+	}
 	segs := append([]*segment(nil), m.segs...)
 	m.mu.Unlock()
 	for _, s := range segs {

@@ -20,12 +20,15 @@ var _ Store = (*MockStore)(nil)
 
 // NewMockStore returns a MockStore on h's verifier (a *bigfoot.StrictVerifier, say).
 func NewMockStore(h core.Host) *MockStore {
-	return &MockStore{bigfoot_: mock.NewMock(h, mock.Spec{
-		Interface: "benchmock.Store", Constructor: "NewMockStore",
-		Methods: []mock.MethodSpec{
-			{Name: "Get", Params: []mock.Param{mock.ParamOf[context.Context]("ctx", mock.KeyAny), mock.ParamOf[string]("key", mock.KeyString)}, Results: []mock.Result{mock.ResultOf[string](), mock.ResultOf[error]()}},
-		},
-	})}
+	return &MockStore{bigfoot_: mock.NewMock(h, bigfootSpecMockStore)}
+}
+
+// bigfootSpecMockStore describes MockStore to the runtime, once for every NewMockStore.
+var bigfootSpecMockStore = mock.Spec{
+	Interface: "benchmock.Store", Constructor: "NewMockStore",
+	Methods: []mock.MethodSpec{
+		{Name: "Get", Params: []mock.Param{mock.ParamOf[context.Context]("ctx", mock.KeyAny), mock.ParamOf[string]("key", mock.KeyString)}, Results: []mock.Result{mock.ResultOf[string](), mock.ResultOf[error]()}},
+	},
 }
 
 // BigfootMock returns the mock's runtime, for mock.SourceOf.
@@ -34,6 +37,7 @@ func (m *MockStore) BigfootMock() *mock.Mock { return m.bigfoot_ }
 // MockStoreGetCall is one scripted answer of MockStore.Get: set its results with Returns, Raises or Does.
 type MockStoreGetCall struct {
 	e    mock.Expectation
+	w    [2]core.Value
 	r0   string
 	r1   error
 	does func(ctx context.Context, key string) (string, error)
@@ -114,7 +118,8 @@ func (m *MockStore) ExpectGet(ctx context.Context, key string) *MockStoreGetCall
 	var k mock.Key
 	k.Any(ctx)
 	k.String(key)
-	m.bigfoot_.Expect(0, &c.e, c, &k, core.ValueOf(ctx), core.String(key))
+	c.w = [2]core.Value{core.ValueOf(ctx), core.String(key)}
+	m.bigfoot_.ExpectOwned(0, &c.e, c, &k, c.w[:])
 	return c
 }
 
@@ -122,6 +127,12 @@ func (m *MockStore) ExpectGet(ctx context.Context, key string) *MockStoreGetCall
 // friends), each checked against the parameter's type.
 func (m *MockStore) ExpectGetMatch(ctx any, key any) *MockStoreGetCall {
 	c := mock.NewCall[MockStoreGetCall](m.bigfoot_, 0)
+	var k mock.Key
+	if mock.WantMatcher(ctx, &c.w[0], &k) && mock.WantString(key, &c.w[1], &k) {
+		m.bigfoot_.ExpectOwned(0, &c.e, c, &k, c.w[:])
+		return c
+	}
+	c.w = [2]core.Value{} // ExpectMatch keeps a copy of its own
 	if err := m.bigfoot_.ExpectMatch(0, &c.e, c, ctx, key); err != nil {
 		m.bigfoot_.Reporter().Helper()
 		m.bigfoot_.Misuse(err)
@@ -141,7 +152,13 @@ func (m *MockStore) AssertGet(ctx context.Context, key string) error {
 
 // AssertGetMatch is AssertGet with values or matchers.
 func (m *MockStore) AssertGetMatch(ctx any, key any) error {
-	err := m.bigfoot_.CheckMatch(0, ctx, key)
+	var err error
+	var w [2]core.Value
+	if mock.WantMatcher(ctx, &w[0], nil) && mock.WantString(key, &w[1], nil) {
+		err = m.bigfoot_.Check(0, w[:]...)
+	} else {
+		err = m.bigfoot_.CheckMatch(0, ctx, key)
+	}
 	if err != nil {
 		m.bigfoot_.Reporter().Helper()
 	}

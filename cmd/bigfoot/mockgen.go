@@ -505,7 +505,7 @@ type mgMethod struct {
 
 // reserved are identifiers the generated method bodies use.
 var mgReserved = map[string]bool{"m": true, "k": true, "a": true, "c": true, "err": true, "fn": true, "opts": true, "n": true,
-	"raises": true, "h": true}
+	"raises": true, "h": true, "w": true}
 
 func mgExported(s string) string {
 	r, n := utf8.DecodeRuneInString(s)
@@ -653,11 +653,22 @@ func (g *mgGen) mock(w *bytes.Buffer, tn *types.TypeName, mockName string) error
 		fmt.Fprintf(w, "var _ %s = (*%s)(nil)\n\n", ifaceRef, mockName)
 	}
 	fmt.Fprintf(w, "// %s returns a %s on h's verifier (a *bigfoot.StrictVerifier, say).\n", ctor, mockName)
-	fmt.Fprintf(w, "func %s%s(h %s.Host) *%s%s {\n", ctor, tparams, core, mockName, targs)
-	fmt.Fprintf(w, "\treturn &%s%s{bigfoot_: %s.NewMock(h, %s.Spec{\n", mockName, targs, mk, mk)
-	fmt.Fprintf(w, "\t\tInterface: %q, Constructor: %q,\n\t\tMethods: []%s.MethodSpec{\n", ifaceLabel, ctor, mk)
+	// The spec, made once in a variable when the mock is not generic (the
+	// runtime only reads it): a constructor call then builds no slices.
+	specVar := "bigfootSpec" + mockName
+	indent := "\t"
+	if tparams == "" {
+		fmt.Fprintf(w, "func %s(h %s.Host) *%s {\n\treturn &%s{bigfoot_: %s.NewMock(h, %s)}\n}\n\n", ctor, core, mockName, mockName, mk, specVar)
+		fmt.Fprintf(w, "// %s describes %s to the runtime, once for every %s.\n", specVar, mockName, ctor)
+		fmt.Fprintf(w, "var %s = %s.Spec{\n", specVar, mk)
+	} else {
+		fmt.Fprintf(w, "func %s%s(h %s.Host) *%s%s {\n", ctor, tparams, core, mockName, targs)
+		fmt.Fprintf(w, "\treturn &%s%s{bigfoot_: %s.NewMock(h, %s.Spec{\n", mockName, targs, mk, mk)
+		indent = "\t\t"
+	}
+	fmt.Fprintf(w, "%sInterface: %q, Constructor: %q,\n%sMethods: []%s.MethodSpec{\n", indent, ifaceLabel, ctor, indent, mk)
 	for _, mi := range methods {
-		fmt.Fprintf(w, "\t\t\t{Name: %q", mi.name)
+		fmt.Fprintf(w, "%s\t{Name: %q", indent, mi.name)
 		if len(mi.params) > 0 {
 			fmt.Fprintf(w, ", Params: []%s.Param{", mk)
 			for j, p := range mi.params {
@@ -687,7 +698,11 @@ func (g *mgGen) mock(w *bytes.Buffer, tn *types.TypeName, mockName string) error
 		}
 		w.WriteString("},\n")
 	}
-	w.WriteString("\t\t},\n\t})}\n}\n\n")
+	if tparams == "" {
+		w.WriteString("\t},\n}\n\n")
+	} else {
+		w.WriteString("\t\t},\n\t})}\n}\n\n")
+	}
 	fmt.Fprintf(w, "// BigfootMock returns the mock's runtime, for mock.SourceOf.\n")
 	fmt.Fprintf(w, "func (m %s) BigfootMock() *%s.Mock { return m.bigfoot_ }\n\n", recv, mk)
 
@@ -854,6 +869,10 @@ func (g *mgGen) method(w *bytes.Buffer, mockName, tparams, targs string, idx int
 	}
 	w.WriteString(" or Does.\n")
 	fmt.Fprintf(w, "type %s%s struct {\n\te %s.Expectation\n", callT, tparams, mk)
+	if len(mi.params) > 0 {
+		// The wanted values, kept by the expectation (mock.Mock.ExpectOwned).
+		fmt.Fprintf(w, "\tw [%d]%s.Value\n", len(mi.params), core)
+	}
 	for _, f := range resFields {
 		w.WriteString("\t" + f + "\n")
 	}
@@ -932,7 +951,12 @@ func (g *mgGen) method(w *bytes.Buffer, mockName, tparams, targs string, idx int
 	fmt.Fprintf(w, "func (m %s) Expect%s(%s) %s {\n", recv, mi.helper, strings.Join(sigParams, ", "), callRecv)
 	fmt.Fprintf(w, "\tc := %s.NewCall[%s%s](m.bigfoot_, %d)\n", mk, callT, targs, idx)
 	writeKeys()
-	fmt.Fprintf(w, "\tm.bigfoot_.Expect(%d, &c.e, c, &k%s)\n\treturn c\n}\n\n", idx, vals)
+	if len(values) > 0 {
+		fmt.Fprintf(w, "\tc.w = [%d]%s.Value{%s}\n", len(values), core, strings.Join(values, ", "))
+		fmt.Fprintf(w, "\tm.bigfoot_.ExpectOwned(%d, &c.e, c, &k, c.w[:])\n\treturn c\n}\n\n", idx)
+	} else {
+		fmt.Fprintf(w, "\tm.bigfoot_.Expect(%d, &c.e, c, &k)\n\treturn c\n}\n\n", idx)
+	}
 
 	matchCall := strings.Join(matchArgs, ", ")
 	if mi.variadic {
@@ -956,6 +980,13 @@ func (g *mgGen) method(w *bytes.Buffer, mockName, tparams, targs string, idx int
 	fmt.Fprintf(w, "// Expect%sMatch is Expect%s with values or matchers (bigfoot.Any() and\n// friends), each checked against the parameter's type.\n", mi.helper, mi.helper)
 	fmt.Fprintf(w, "func (m %s) Expect%sMatch(%s) %s {\n", recv, mi.helper, strings.Join(matchParams, ", "), callRecv)
 	fmt.Fprintf(w, "\tc := %s.NewCall[%s%s](m.bigfoot_, %d)\n", mk, callT, targs, idx)
+	if !mi.variadic {
+		// The common arguments converted here, where each parameter's
+		// type is known (see mock.WantString); ExpectMatch takes the rest.
+		fmt.Fprintf(w, "\tvar k %s.Key\n", mk)
+		fmt.Fprintf(w, "\tif %s {\n\t\tm.bigfoot_.ExpectOwned(%d, &c.e, c, &k, c.w[:])\n\t\treturn c\n\t}\n", mgWants(mi.params, mk, "c.w", "&k"), idx)
+		fmt.Fprintf(w, "\tc.w = [%d]%s.Value{} // ExpectMatch keeps a copy of its own\n", len(mi.params), core)
+	}
 	fmt.Fprintf(w, "\tif err := m.bigfoot_.ExpectMatch(%d, &c.e, c%s); err != nil {\n\t\tm.bigfoot_.Reporter().Helper()\n\t\tm.bigfoot_.Misuse(err)\n\t}\n\treturn c\n}\n\n", idx, matchCall)
 
 	// Assert, typed and with matchers.
@@ -964,5 +995,32 @@ func (g *mgGen) method(w *bytes.Buffer, mockName, tparams, targs string, idx int
 	fmt.Fprintf(w, "\terr := m.bigfoot_.Check(%d%s)\n\tif err != nil {\n\t\tm.bigfoot_.Reporter().Helper()\n\t}\n\treturn m.bigfoot_.Fail(err)\n}\n\n", idx, vals)
 	fmt.Fprintf(w, "// Assert%sMatch is Assert%s with values or matchers.\n", mi.helper, mi.helper)
 	fmt.Fprintf(w, "func (m %s) Assert%sMatch(%s) error {\n", recv, mi.helper, strings.Join(matchParams, ", "))
-	fmt.Fprintf(w, "\terr := m.bigfoot_.CheckMatch(%d%s)\n\tif err != nil {\n\t\tm.bigfoot_.Reporter().Helper()\n\t}\n\treturn m.bigfoot_.Fail(err)\n}\n\n", idx, matchCall)
+	if mi.variadic {
+		fmt.Fprintf(w, "\terr := m.bigfoot_.CheckMatch(%d%s)\n", idx, matchCall)
+	} else {
+		fmt.Fprintf(w, "\tvar err error\n\tvar w [%d]%s.Value\n", len(mi.params), core)
+		fmt.Fprintf(w, "\tif %s {\n\t\terr = m.bigfoot_.Check(%d, w[:]...)\n\t} else {\n\t\terr = m.bigfoot_.CheckMatch(%d%s)\n\t}\n", mgWants(mi.params, mk, "w", "nil"), idx, idx, matchCall)
+	}
+	fmt.Fprintf(w, "\tif err != nil {\n\t\tm.bigfoot_.Reporter().Helper()\n\t}\n\treturn m.bigfoot_.Fail(err)\n}\n\n")
+}
+
+// mgWants is the condition of a Match form's fast path: each argument
+// converted by the mock.Want function of its parameter's type into
+// arr[i], arr being the expression of the array of wanted values (and
+// keyed into key, unless it is nil), all of them true.
+func mgWants(params []mgParam, mk, arr, key string) string {
+	var conds []string
+	for i, p := range params {
+		fn := "WantMatcher"
+		switch {
+		case mgIsBasic(p.t, types.String):
+			fn = "WantString"
+		case mgIsBasic(p.t, types.Int):
+			fn = "WantInt"
+		case mgIsBasic(p.t, types.Bool):
+			fn = "WantBool"
+		}
+		conds = append(conds, mk+"."+fn+"("+p.ident+", &"+arr+"["+strconv.Itoa(i)+"], "+key+")")
+	}
+	return strings.Join(conds, " && ")
 }

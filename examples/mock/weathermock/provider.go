@@ -23,13 +23,16 @@ var _ weather.Provider = (*MockProvider)(nil)
 
 // NewMockProvider returns a MockProvider on h's verifier (a *bigfoot.StrictVerifier, say).
 func NewMockProvider(h core.Host) *MockProvider {
-	return &MockProvider{bigfoot_: mock.NewMock(h, mock.Spec{
-		Interface: "weather.Provider", Constructor: "NewMockProvider",
-		Methods: []mock.MethodSpec{
-			{Name: "Alert", Params: []mock.Param{mock.ParamOf[context.Context]("ctx", mock.KeyAny), mock.ParamOf[string]("city", mock.KeyString), mock.ParamOf[string]("msg", mock.KeyString), mock.ParamOf[[]string]("tags", mock.KeyNone)}, Variadic: true, Results: []mock.Result{mock.ResultOf[error]()}},
-			{Name: "Forecast", Params: []mock.Param{mock.ParamOf[context.Context]("ctx", mock.KeyAny), mock.ParamOf[string]("city", mock.KeyString), mock.ParamOf[int]("days", mock.KeyInt)}, Results: []mock.Result{mock.ResultOf[[]weather.Day](), mock.ResultOf[error]()}},
-		},
-	})}
+	return &MockProvider{bigfoot_: mock.NewMock(h, bigfootSpecMockProvider)}
+}
+
+// bigfootSpecMockProvider describes MockProvider to the runtime, once for every NewMockProvider.
+var bigfootSpecMockProvider = mock.Spec{
+	Interface: "weather.Provider", Constructor: "NewMockProvider",
+	Methods: []mock.MethodSpec{
+		{Name: "Alert", Params: []mock.Param{mock.ParamOf[context.Context]("ctx", mock.KeyAny), mock.ParamOf[string]("city", mock.KeyString), mock.ParamOf[string]("msg", mock.KeyString), mock.ParamOf[[]string]("tags", mock.KeyNone)}, Variadic: true, Results: []mock.Result{mock.ResultOf[error]()}},
+		{Name: "Forecast", Params: []mock.Param{mock.ParamOf[context.Context]("ctx", mock.KeyAny), mock.ParamOf[string]("city", mock.KeyString), mock.ParamOf[int]("days", mock.KeyInt)}, Results: []mock.Result{mock.ResultOf[[]weather.Day](), mock.ResultOf[error]()}},
+	},
 }
 
 // BigfootMock returns the mock's runtime, for mock.SourceOf.
@@ -38,6 +41,7 @@ func (m *MockProvider) BigfootMock() *mock.Mock { return m.bigfoot_ }
 // MockProviderAlertCall is one scripted answer of MockProvider.Alert: set its results with Returns, Raises or Does.
 type MockProviderAlertCall struct {
 	e    mock.Expectation
+	w    [4]core.Value
 	r0   error
 	does func(ctx context.Context, city string, msg string, tags ...string) error
 }
@@ -120,7 +124,8 @@ func (m *MockProvider) ExpectAlert(ctx context.Context, city string, msg string,
 	k.String(city)
 	k.String(msg)
 	k.None()
-	m.bigfoot_.Expect(0, &c.e, c, &k, core.ValueOf(ctx), core.String(city), core.String(msg), core.ValueOf(mock.Rest(tags)))
+	c.w = [4]core.Value{core.ValueOf(ctx), core.String(city), core.String(msg), core.ValueOf(mock.Rest(tags))}
+	m.bigfoot_.ExpectOwned(0, &c.e, c, &k, c.w[:])
 	return c
 }
 
@@ -157,6 +162,7 @@ func (m *MockProvider) AssertAlertMatch(ctx any, city any, msg any, tags ...any)
 // MockProviderForecastCall is one scripted answer of MockProvider.Forecast: set its results with Returns, Raises or Does.
 type MockProviderForecastCall struct {
 	e    mock.Expectation
+	w    [3]core.Value
 	r0   []weather.Day
 	r1   error
 	does func(ctx context.Context, city string, days int) ([]weather.Day, error)
@@ -239,7 +245,8 @@ func (m *MockProvider) ExpectForecast(ctx context.Context, city string, days int
 	k.Any(ctx)
 	k.String(city)
 	k.Int(int64(days))
-	m.bigfoot_.Expect(1, &c.e, c, &k, core.ValueOf(ctx), core.String(city), core.Int(days))
+	c.w = [3]core.Value{core.ValueOf(ctx), core.String(city), core.Int(days)}
+	m.bigfoot_.ExpectOwned(1, &c.e, c, &k, c.w[:])
 	return c
 }
 
@@ -247,6 +254,12 @@ func (m *MockProvider) ExpectForecast(ctx context.Context, city string, days int
 // friends), each checked against the parameter's type.
 func (m *MockProvider) ExpectForecastMatch(ctx any, city any, days any) *MockProviderForecastCall {
 	c := mock.NewCall[MockProviderForecastCall](m.bigfoot_, 1)
+	var k mock.Key
+	if mock.WantMatcher(ctx, &c.w[0], &k) && mock.WantString(city, &c.w[1], &k) && mock.WantInt(days, &c.w[2], &k) {
+		m.bigfoot_.ExpectOwned(1, &c.e, c, &k, c.w[:])
+		return c
+	}
+	c.w = [3]core.Value{} // ExpectMatch keeps a copy of its own
 	if err := m.bigfoot_.ExpectMatch(1, &c.e, c, ctx, city, days); err != nil {
 		m.bigfoot_.Reporter().Helper()
 		m.bigfoot_.Misuse(err)
@@ -266,7 +279,13 @@ func (m *MockProvider) AssertForecast(ctx context.Context, city string, days int
 
 // AssertForecastMatch is AssertForecast with values or matchers.
 func (m *MockProvider) AssertForecastMatch(ctx any, city any, days any) error {
-	err := m.bigfoot_.CheckMatch(1, ctx, city, days)
+	var err error
+	var w [3]core.Value
+	if mock.WantMatcher(ctx, &w[0], nil) && mock.WantString(city, &w[1], nil) && mock.WantInt(days, &w[2], nil) {
+		err = m.bigfoot_.Check(1, w[:]...)
+	} else {
+		err = m.bigfoot_.CheckMatch(1, ctx, city, days)
+	}
 	if err != nil {
 		m.bigfoot_.Reporter().Helper()
 	}
