@@ -301,11 +301,9 @@ func (e *Expectation) matches(d *callDesc) bool {
 		for set := e.fragMask | e.valMask; set != 0; set &= set - 1 {
 			i := bits.TrailingZeros8(set)
 			if e.fragMask&(1<<i) != 0 {
-				f, ok := d.key.fragBytes(i)
-				if !ok || len(f) == 0 || len(f) > len(frags) || string(f) != frags[:len(f)] {
+				if !matchesFrag(d, i, &frags) {
 					return false
 				}
-				frags = frags[len(f):]
 				continue
 			}
 			if !e.matchesValue(&want[i], d.vals[i]) {
@@ -317,17 +315,26 @@ func (e *Expectation) matches(d *callDesc) bool {
 	frags := e.frags
 	for i := range want {
 		if i < maxFrags && e.fragMask&(1<<i) != 0 {
-			f, ok := d.key.fragBytes(i)
-			if !ok || len(f) == 0 || len(f) > len(frags) || string(f) != frags[:len(f)] {
+			if !matchesFrag(d, i, &frags) {
 				return false
 			}
-			frags = frags[len(f):]
 			continue
 		}
 		if !e.matchesValue(&want[i], d.vals[i]) {
 			return false
 		}
 	}
+	return true
+}
+
+// matchesFrag reports whether field i of the call has the key fragment at
+// the front of *frags, and consumes it.
+func matchesFrag(d *callDesc, i int, frags *string) bool {
+	f, ok := d.key.fragBytes(i)
+	if !ok || len(f) == 0 || len(f) > len(*frags) || string(f) != (*frags)[:len(f)] {
+		return false
+	}
+	*frags = (*frags)[len(f):]
 	return true
 }
 
