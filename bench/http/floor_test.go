@@ -11,7 +11,7 @@ import (
 
 // floorDouble is not a library: it is the least a strict HTTP double can
 // do, written for these benchmarks as a lower bound. It keeps a map from
-// "METHOD path" to the queue of scripted responses, answers each request
+// method and path to the queue of scripted responses, answers each request
 // from it, and records the method, path and Accept header of each call
 // for the assertions, which check them in order. It keys by path alone
 // (not scheme, host or query), takes no lock (one goroutine only), keeps
@@ -19,7 +19,7 @@ import (
 // but those three strings, and formats no message: each thing bigfoot,
 // httpmock or gock does and it leaves out makes a real double cost more.
 type floorDouble struct {
-	script map[string][]floorAnswer
+	script map[floorKey][]floorAnswer
 	calls  []floorCall
 	next   int // the first call not yet asserted
 }
@@ -33,18 +33,22 @@ type floorCall struct {
 	method, path, accept string
 }
 
+// floorKey is a script's key: a struct, so that neither a script nor a
+// request builds a string to look it up.
+type floorKey struct{ method, path string }
+
 var errFloorUnscripted = errors.New("floor: unscripted request")
 
-func newFloor() *floorDouble { return &floorDouble{script: map[string][]floorAnswer{}} }
+func newFloor() *floorDouble { return &floorDouble{script: map[floorKey][]floorAnswer{}} }
 
 func (f *floorDouble) expect(method, path string, status int, body []byte) {
-	k := method + " " + path
+	k := floorKey{method, path}
 	f.script[k] = append(f.script[k], floorAnswer{status, body})
 }
 
 // RoundTrip answers req from the script and records it.
 func (f *floorDouble) RoundTrip(req *http.Request) (*http.Response, error) {
-	k := req.Method + " " + req.URL.Path
+	k := floorKey{req.Method, req.URL.Path}
 	q := f.script[k]
 	if len(q) == 0 {
 		return nil, errFloorUnscripted
